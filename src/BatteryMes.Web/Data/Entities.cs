@@ -1,0 +1,101 @@
+using BatteryMes.Web.Domain;
+
+namespace BatteryMes.Web.Data;
+
+/// <summary>A battery pack, identified by the ID on its label. Status columns are kept up to date by every save
+/// (computed by <see cref="StatusRules"/>) so that the dashboard can filter 100,000 packs on an index.</summary>
+public sealed class Pack
+{
+    public long Id { get; set; }
+    public string PackId { get; set; } = "";
+    public string? ModuleXSerial { get; set; }
+    public string? ModuleYSerial { get; set; }
+    public DateTime CreatedUtc { get; set; }
+    public DateTime UpdatedUtc { get; set; }
+    public PackStatus Status { get; set; }
+    /// <summary>The first stage of the route not yet completed.</summary>
+    public int CurrentStage { get; set; } = 1;
+    /// <summary>When the last stage of the route was completed (ready for dispatch).</summary>
+    public DateTime? CompletedUtc { get; set; }
+    public List<StageRecord> Stages { get; set; } = [];
+}
+
+/// <summary>One stage of one pack: who recorded it, when it started and ended, and its results.</summary>
+public sealed class StageRecord
+{
+    public long Id { get; set; }
+    public long PackRowId { get; set; }
+    public Pack Pack { get; set; } = null!;
+    public int StageNumber { get; set; }
+    public StageStatus Status { get; set; }
+    public string? Technician { get; set; }
+    public string? QcInspector { get; set; }
+    public string? Remarks { get; set; }
+    public DateTime? StartedUtc { get; set; }
+    public DateTime? CompletedUtc { get; set; }
+    public DateTime UpdatedUtc { get; set; }
+    /// <summary>Raised by one on every change; a save that read an older version is a conflicting edit.</summary>
+    public int Version { get; set; }
+    /// <summary>Number of checks currently holding a NOT OK for either module.</summary>
+    public int NotOkCount { get; set; }
+    /// <summary>Set once any NOT OK was ever recorded on this stage; never cleared by rework (first-pass yield).</summary>
+    public bool HadNotOk { get; set; }
+    public List<CheckResult> Results { get; set; } = [];
+}
+
+/// <summary>Module X and Module Y result of one check on one stage record. The check's text is not stored:
+/// it lives in the route file and is found by <see cref="CheckCode"/>.</summary>
+public sealed class CheckResult
+{
+    public long Id { get; set; }
+    public long StageRecordId { get; set; }
+    public StageRecord StageRecord { get; set; } = null!;
+    public string CheckCode { get; set; } = "";
+    public QcResult ModuleX { get; set; }
+    public QcResult ModuleY { get; set; }
+    public double? MeasuredX { get; set; }
+    public double? MeasuredY { get; set; }
+    public DateTime UpdatedUtc { get; set; }
+
+    public CheckEntry ToEntry() => new(CheckCode, ModuleX, ModuleY, MeasuredX, MeasuredY);
+}
+
+/// <summary>Append-only history: one row per changed field.</summary>
+public sealed class AuditEntry
+{
+    public long Id { get; set; }
+    public DateTime AtUtc { get; set; }
+    public string PackId { get; set; } = "";
+    public int? StageNumber { get; set; }
+    public string? CheckCode { get; set; }
+    /// <summary>What happened: Create, Save, Complete, Reopen, Restore ...</summary>
+    public string Action { get; set; } = "";
+    public string Field { get; set; } = "";
+    public string? OldValue { get; set; }
+    public string? NewValue { get; set; }
+    public string? User { get; set; }
+    public string? Client { get; set; }
+    public string? Reason { get; set; }
+}
+
+/// <summary>The daily production target, in force from a plant-local date until the next entry.</summary>
+public sealed class ProductionTarget
+{
+    public long Id { get; set; }
+    public DateOnly EffectiveFrom { get; set; }
+    public int PacksPerDay { get; set; }
+    public string? SetBy { get; set; }
+    public DateTime SetUtc { get; set; }
+}
+
+/// <summary>A pack ID printed on a label by the QR generator, so that no ID is issued twice.</summary>
+public sealed class IssuedLabel
+{
+    public long Id { get; set; }
+    public string PackId { get; set; } = "";
+    public string BatchId { get; set; } = "";
+    public string Payload { get; set; } = "";
+    public string? Prefix { get; set; }
+    public int? Number { get; set; }
+    public DateTime IssuedUtc { get; set; }
+}

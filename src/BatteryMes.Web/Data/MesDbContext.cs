@@ -1,0 +1,102 @@
+using BatteryMes.Web.Domain;
+using Microsoft.EntityFrameworkCore;
+
+namespace BatteryMes.Web.Data;
+
+/// <summary>The one DbContext type. Each provider has a thin subclass with its own migrations
+/// (Data/Migrations/Sqlite, Data/Migrations/Postgres). Open one per operation through
+/// <see cref="IDbContextFactory{TContext}"/>: a Blazor circuit lives for hours.</summary>
+public class MesDbContext(DbContextOptions options) : DbContext(options)
+{
+    public DbSet<Pack> Packs => Set<Pack>();
+    public DbSet<StageRecord> StageRecords => Set<StageRecord>();
+    public DbSet<CheckResult> CheckResults => Set<CheckResult>();
+    public DbSet<AuditEntry> AuditLog => Set<AuditEntry>();
+    public DbSet<ProductionTarget> ProductionTargets => Set<ProductionTarget>();
+    public DbSet<IssuedLabel> IssuedLabels => Set<IssuedLabel>();
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configuration)
+    {
+        configuration.Properties<DateTime>().HaveConversion<UtcDateTimeConverter>();
+    }
+
+    protected override void OnModelCreating(ModelBuilder model)
+    {
+        model.Entity<Pack>(e =>
+        {
+            e.ToTable("Packs");
+            e.Property(p => p.PackId).HasMaxLength(PackIdentifier.MaxLength).IsRequired();
+            e.Property(p => p.ModuleXSerial).HasMaxLength(64);
+            e.Property(p => p.ModuleYSerial).HasMaxLength(64);
+            e.HasIndex(p => p.PackId).IsUnique();
+            e.HasIndex(p => new { p.Status, p.CurrentStage });
+            e.HasIndex(p => p.CreatedUtc);
+            e.HasIndex(p => p.UpdatedUtc);
+            e.HasIndex(p => p.CompletedUtc);
+            e.HasMany(p => p.Stages).WithOne(s => s.Pack).HasForeignKey(s => s.PackRowId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        model.Entity<StageRecord>(e =>
+        {
+            e.ToTable("StageRecords");
+            e.Property(s => s.Technician).HasMaxLength(100);
+            e.Property(s => s.QcInspector).HasMaxLength(100);
+            e.Property(s => s.Remarks).HasMaxLength(2000);
+            e.Property(s => s.Version).IsConcurrencyToken();
+            e.HasIndex(s => new { s.PackRowId, s.StageNumber }).IsUnique();
+            e.HasIndex(s => new { s.StageNumber, s.Status });
+            e.HasIndex(s => new { s.StageNumber, s.CompletedUtc });
+            e.HasMany(s => s.Results).WithOne(r => r.StageRecord).HasForeignKey(r => r.StageRecordId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        model.Entity<CheckResult>(e =>
+        {
+            e.ToTable("CheckResults");
+            e.Property(r => r.CheckCode).HasMaxLength(16).IsRequired();
+            e.HasIndex(r => new { r.StageRecordId, r.CheckCode }).IsUnique();
+            // "Checks that fail most" reads only the NOT OK rows: a partial index keeps that cheap.
+            e.HasIndex(r => r.CheckCode).HasDatabaseName("IX_CheckResults_NotOk")
+                .HasFilter($"\"ModuleX\" = {(int)QcResult.NotOk} OR \"ModuleY\" = {(int)QcResult.NotOk}");
+        });
+
+        model.Entity<AuditEntry>(e =>
+        {
+            e.ToTable("AuditLog");
+            e.Property(a => a.PackId).HasMaxLength(PackIdentifier.MaxLength).IsRequired();
+            e.Property(a => a.CheckCode).HasMaxLength(16);
+            e.Property(a => a.Action).HasMaxLength(32).IsRequired();
+            e.Property(a => a.Field).HasMaxLength(64).IsRequired();
+            e.Property(a => a.OldValue).HasMaxLength(2000);
+            e.Property(a => a.NewValue).HasMaxLength(2000);
+            e.Property(a => a.User).HasMaxLength(100);
+            e.Property(a => a.Client).HasMaxLength(100);
+            e.Property(a => a.Reason).HasMaxLength(500);
+            e.HasIndex(a => new { a.PackId, a.AtUtc });
+            e.HasIndex(a => a.AtUtc);
+        });
+
+        model.Entity<ProductionTarget>(e =>
+        {
+            e.ToTable("ProductionTargets");
+            e.Property(t => t.SetBy).HasMaxLength(100);
+            e.HasIndex(t => t.EffectiveFrom).IsUnique();
+        });
+
+        model.Entity<IssuedLabel>(e =>
+        {
+            e.ToTable("IssuedLabels");
+            e.Property(l => l.PackId).HasMaxLength(PackIdentifier.MaxLength).IsRequired();
+            e.Property(l => l.BatchId).HasMaxLength(64).IsRequired();
+            e.Property(l => l.Payload).HasMaxLength(512).IsRequired();
+            e.Property(l => l.Prefix).HasMaxLength(PackIdentifier.MaxLength);
+            e.HasIndex(l => l.PackId).IsUnique();
+            e.HasIndex(l => new { l.Prefix, l.Number });
+        });
+    }
+}
+
+/// <summary>SQLite flavour of <see cref="MesDbContext"/>; owns Data/Migrations/Sqlite.</summary>
+public sealed class SqliteMesDbContext(DbContextOptions<SqliteMesDbContext> options) : MesDbContext(options);
+
+/// <summary>PostgreSQL flavour of <see cref="MesDbContext"/>; owns Data/Migrations/Postgres.</summary>
+public sealed class PostgresMesDbContext(DbContextOptions<PostgresMesDbContext> options) : MesDbContext(options);

@@ -1,0 +1,51 @@
+using BatteryMes.Web.Data;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace BatteryMes.Web.Features.Operations;
+
+/// <summary>Healthy when the database answers a query.</summary>
+public sealed class DatabaseHealthCheck(IDbContextFactory<MesDbContext> contexts, DatabaseTarget target) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var data = new Dictionary<string, object> { ["provider"] = target.Provider.ToString() };
+        try
+        {
+            await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+            var packs = await db.Packs.CountAsync(cancellationToken);
+            data["packs"] = packs;
+            return HealthCheckResult.Healthy("The database answers.", data);
+        }
+        catch (Exception ex)
+        {
+            return HealthCheckResult.Unhealthy($"The database does not answer: {ex.GetBaseException().Message}", ex, data);
+        }
+    }
+}
+
+public static class HealthEndpoint
+{
+    public static IEndpointRouteBuilder MapHealthEndpoint(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapHealthChecks("/health", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions
+        {
+            ResponseWriter = async (http, report) =>
+            {
+                http.Response.ContentType = "application/json";
+                await http.Response.WriteAsJsonAsync(new
+                {
+                    status = report.Status.ToString(),
+                    version = typeof(HealthEndpoint).Assembly.GetName().Version?.ToString(3),
+                    checks = report.Entries.ToDictionary(e => e.Key, e => new
+                    {
+                        status = e.Value.Status.ToString(),
+                        description = e.Value.Description,
+                        data = e.Value.Data,
+                    }),
+                });
+            },
+        });
+        return endpoints;
+    }
+}

@@ -1,0 +1,85 @@
+using BatteryMes.Web.Components;
+using BatteryMes.Web.Configuration;
+using BatteryMes.Web.Data;
+using BatteryMes.Web.Domain;
+using BatteryMes.Web.Features.Backups;
+using BatteryMes.Web.Features.Dashboard;
+using BatteryMes.Web.Features.DataEntry;
+using BatteryMes.Web.Features.LiveUpdates;
+using BatteryMes.Web.Features.Operations;
+using BatteryMes.Web.Features.QrCodes;
+using BatteryMes.Web.Features.Reports;
+using Microsoft.Extensions.Options;
+using MudBlazor.Services;
+
+try
+{
+    var builder = WebApplication.CreateBuilder(args);
+    var home = AppHome.Locate(builder.Environment.ContentRootPath);
+    builder.AddOperatorSettingsFile(home);
+    // Serves _content/* (MudBlazor, Plotly) from the build output too, not only under `dotnet run` or a publish.
+    builder.WebHost.UseStaticWebAssets();
+
+    var database = builder.Configuration.ReadValidated(DatabaseOptions.Section, new DatabaseOptionsValidator());
+    var server = builder.Configuration.ReadValidated(ServerOptions.Section, new ServerOptionsValidator());
+    var routeFile = home.Resolve(builder.Configuration.ReadValidated<ProcessRouteOptions>(ProcessRouteOptions.Section).File);
+    var route = RouteFile.Load(routeFile);
+    if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
+        builder.WebHost.UseUrls(server.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+
+    builder.Services.AddSingleton(home);
+    builder.Services.AddSingleton(route);
+    builder.Services.AddSingleton(TimeProvider.System);
+    builder.Services.AddSingleton<PlantClock>();
+    builder.Services.AddBatteryMesOptions();
+    builder.Services.AddMesDatabase(database, home);
+    builder.Services.AddSingleton<IPreMigrationBackup, SqlitePreMigrationBackup>();
+    builder.Services.AddSingleton<DatabaseInitializer>();
+    // A hosted service, not a call after Build(): it must run for test hosts too, and before Kestrel listens.
+    builder.Services.AddHostedService<DatabaseStartup>();
+    builder.Services.AddSingleton<PackChangeFeed>();
+
+    builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+    builder.Services.AddMudServices();
+    builder.Services.AddProblemDetails();
+    builder.Services.AddOpenApi();
+    builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
+
+    builder.Services.AddDataEntry();
+    builder.Services.AddDashboard();
+    builder.Services.AddReports();
+    builder.Services.AddQrCodes();
+    builder.Services.AddBackups();
+    builder.Services.AddOperations();
+
+    var app = builder.Build();
+
+    if (!app.Environment.IsDevelopment())
+        app.UseExceptionHandler("/error", createScopeForErrors: true);
+    app.UseStatusCodePages();
+    app.UseAntiforgery();
+    app.MapStaticAssets();
+    app.MapOpenApi();
+    app.MapHealthEndpoint();
+    app.MapDataEntryEndpoints();
+    app.MapDashboardEndpoints();
+    app.MapReportsEndpoints();
+    app.MapQrCodesEndpoints();
+    app.MapBackupsEndpoints();
+    app.MapOperationsEndpoints();
+    app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+
+    app.Logger.LogInformation("Battery MES {Version} on {Provider}; route '{Route}' with {Stages} stages and {Checks} checks; home {Home}",
+        typeof(Program).Assembly.GetName().Version?.ToString(3), database.ProviderKind, route.Name, route.StageCount, route.AllChecks.Count(), home.Path);
+    await app.RunAsync();
+    return 0;
+}
+catch (Exception ex) when (ex is RouteFileException or OptionsValidationException or DatabaseTooNewException)
+{
+    // Expected start-up faults: say what is wrong in plain words, without a stack trace.
+    Console.Error.WriteLine("Battery MES cannot start:");
+    Console.Error.WriteLine(ex is OptionsValidationException o ? string.Join(Environment.NewLine, o.Failures) : ex.Message);
+    return 1;
+}
+
+public partial class Program;
