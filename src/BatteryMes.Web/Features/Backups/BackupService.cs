@@ -29,6 +29,9 @@ public sealed class BackupService(
 
     public DateTime? LastSnapshotUtc { get; private set; }
 
+    /// <summary>Raised after each snapshot attempt (the Backups tab refreshes its history).</summary>
+    public event Action? Changed;
+
     public BackupCatalog Catalog => catalog;
 
     /// <summary>Held by a restore so no snapshot runs while the live data is being replaced.</summary>
@@ -44,6 +47,7 @@ public sealed class BackupService(
         finally
         {
             _gate.Release();
+            Changed?.Invoke();
         }
     }
 
