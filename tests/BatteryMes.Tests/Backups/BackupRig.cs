@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using BatteryMes.Tests.Infrastructure;
 using BatteryMes.Web.Configuration;
 using BatteryMes.Web.Data;
@@ -78,5 +79,33 @@ internal static class BackupRig
             await Task.Delay(50);
         }
         Assert.Fail($"Waited a minute for: {what}");
+    }
+
+    /// <summary>Runs the built BatteryMes.dll as a process against the test database, as an operator would.</summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAppAsync(TestDatabase database, string[] arguments, string? stdin = null, IDictionary<string, string>? environment = null)
+    {
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = database.Folder,
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            RedirectStandardInput = true,
+        };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "BatteryMes.dll"));
+        foreach (var argument in arguments) psi.ArgumentList.Add(argument);
+        psi.Environment["BatteryMes__Database__Provider"] = database.Provider.ToString();
+        psi.Environment["BatteryMes__Database__ConnectionString"] = database.ConnectionString;
+        psi.Environment["BatteryMes__Folders__Backups"] = database.BackupFolder();
+        psi.Environment["BatteryMes__Server__Urls"] = "http://127.0.0.1:0";
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>()) psi.Environment[key] = value;
+
+        using var process = Process.Start(psi)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (stdin is not null) await process.StandardInput.WriteAsync(stdin);
+        process.StandardInput.Close();
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await process.WaitForExitAsync(cts.Token);
+        return (process.ExitCode, await stdout, await stderr);
     }
 }
