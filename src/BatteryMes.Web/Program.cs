@@ -12,6 +12,9 @@ using BatteryMes.Web.Features.Reports;
 using Microsoft.Extensions.Options;
 using MudBlazor.Services;
 
+// `BatteryMes restore <file>` and `BatteryMes hash-password` run instead of the web app (see README, Backups).
+if (await BackupCommandLine.TryRunAsync(args) is { } commandExitCode) return commandExitCode;
+
 try
 {
     var builder = WebApplication.CreateBuilder(args);

@@ -1,0 +1,83 @@
+using System.Threading.Channels;
+using BatteryMes.Web.Configuration;
+using BatteryMes.Web.Data;
+using BatteryMes.Web.Features.LiveUpdates;
+using Microsoft.Extensions.Options;
+
+namespace BatteryMes.Web.Features.Backups;
+
+/// <summary>Takes a snapshot after saves, completions, reopenings and new packs. The feed handler only raises a flag
+/// (a channel of capacity one), so the save that triggered it never waits; changes that arrive while a snapshot runs
+/// collapse into the next one, so a burst of ten saves gives one or two snapshots, the last holding all ten.</summary>
+public sealed class AutomaticSnapshots(
+    PackChangeFeed feed,
+    BackupService backups,
+    DatabaseTarget target,
+    IOptionsMonitor<BackupOptions> options,
+    TimeProvider time,
+    ILogger<AutomaticSnapshots> log) : BackgroundService
+{
+    private readonly Channel<bool> _pending = Channel.CreateBounded<bool>(new BoundedChannelOptions(1)
+    {
+        FullMode = BoundedChannelFullMode.DropWrite,
+        SingleReader = true,
+    });
+    private string _trigger = "saved";
+    private int _changes;
+    private DateTime? _lastUtc;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var subscription = feed.Subscribe(OnChange);
+        try
+        {
+            while (await _pending.Reader.WaitToReadAsync(stoppingToken))
+            {
+                _pending.Reader.TryRead(out _);
+                await WaitForThrottleAsync(stoppingToken);
+                var trigger = Volatile.Read(ref _trigger);
+                var changes = Interlocked.Exchange(ref _changes, 0);
+                try
+                {
+                    await backups.CreateAsync(trigger, changes, stoppingToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // Reported in the Backups tab through LastProblem where expected; anything else lands here.
+                    log.LogError(ex, "Automatic snapshot after {ChangeCount} change(s) failed", changes);
+                }
+                _lastUtc = time.GetUtcNow().UtcDateTime;
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private Task OnChange(PackChange change)
+    {
+        var trigger = change.Kind switch
+        {
+            PackChangeKind.Saved => "saved",
+            PackChangeKind.Completed => "completed",
+            PackChangeKind.Reopened => "reopened",
+            PackChangeKind.Created => "created",
+            _ => null,
+        };
+        if (trigger is null) return Task.CompletedTask;
+        Volatile.Write(ref _trigger, trigger);
+        Interlocked.Increment(ref _changes);
+        _pending.Writer.TryWrite(true);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>PostgreSQL exports take longer: at most one automatic snapshot per configured interval. The changes
+    /// are not dropped: the snapshot runs when the interval is over and holds them all.</summary>
+    private async Task WaitForThrottleAsync(CancellationToken ct)
+    {
+        if (target.Provider != DatabaseProvider.PostgreSQL || _lastUtc is not { } last) return;
+        var interval = TimeSpan.FromMinutes(options.CurrentValue.PostgresSnapshotIntervalMinutes);
+        var wait = last + interval - time.GetUtcNow().UtcDateTime;
+        if (wait > TimeSpan.Zero) await Task.Delay(wait, time, ct);
+    }
+}

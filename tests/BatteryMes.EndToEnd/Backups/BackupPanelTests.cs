@@ -1,0 +1,81 @@
+using BatteryMes.EndToEnd.Infrastructure;
+using BatteryMes.Web.Features.Backups;
+using BatteryMes.Web.Features.DataEntry;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace BatteryMes.EndToEnd.Backups;
+
+[Collection(BrowserCollection.Name)]
+public sealed class BackupPanelTests(BrowserFixture browser) : IAsyncLifetime
+{
+    private const string Password = "line-7-admin";
+    private AppServer _app = null!;
+
+    public async Task InitializeAsync() => _app = await AppServer.StartAsync(settings: new Dictionary<string, string?>
+    {
+        ["BatteryMes:Admin:PasswordHash"] = AdminPassword.Hash(Password, iterations: 20_000),
+    });
+
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    private async Task<IPage> OpenBackupsTabAsync(int width = 1280)
+    {
+        var page = await browser.NewPageAsync(width: width);
+        await page.GotoInteractiveAsync(_app.Url("/reports"));
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Backups" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Backup history" })).ToBeVisibleAsync();
+        return page;
+    }
+
+    [Fact]
+    public async Task Create_Backup_Now_shows_the_result_and_the_new_backup_in_the_history()
+    {
+        var page = await OpenBackupsTabAsync(width: 1024);
+        await Expect(page.GetByText("No backups yet")).ToBeVisibleAsync();
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create Backup Now" }).ClickAsync();
+
+        await Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasText = "created and verified" })).ToBeVisibleAsync();
+        var name = _app.Services.GetRequiredService<BackupCatalog>().List().Single().Name;
+        var row = page.GetByRole(AriaRole.Row).Filter(new() { HasText = name });
+        await Expect(row).ToBeVisibleAsync();
+        await Expect(row.GetByText("Verified", new() { Exact = true })).ToBeVisibleAsync();
+        await Expect(row.GetByText("manual (kept)")).ToBeVisibleAsync();
+        await Expect(row.GetByRole(AriaRole.Link, new() { Name = "Download" })).ToHaveAttributeAsync("href", $"api/backups/{name}");
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Path.GetTempPath(), "batterymes-backups-1024.png"), FullPage = true });
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task A_restore_with_the_admin_password_brings_the_backup_back_and_every_open_page_offers_a_reload()
+    {
+        var recorder = _app.Services.GetRequiredService<PackRecorder>();
+        await recorder.CreatePackAsync("BP-E2E-OLD", null, null, Actor.System);
+        var backups = _app.Services.GetRequiredService<BackupService>();
+        var before = (await backups.CreateAsync(BackupTrigger.Manual)).Entry!;
+        await recorder.CreatePackAsync("BP-E2E-NEW", null, null, Actor.System);
+        var bystander = await browser.NewPageAsync();
+        await bystander.GotoInteractiveAsync(_app.Url("/dashboard"));
+        var page = await OpenBackupsTabAsync();
+
+        var row = page.GetByRole(AriaRole.Row).Filter(new() { HasText = before.Name });
+        await row.GetByRole(AriaRole.Button, new() { Name = "Restore" }).ClickAsync();
+        await page.GetByLabel("Admin password").FillAsync("not the password");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Restore this backup" }).ClickAsync();
+        await Expect(page.GetByText("The admin password is not correct")).ToBeVisibleAsync();
+        Assert.NotNull(await recorder.GetStageAsync("BP-E2E-NEW", 1));
+
+        await page.GetByLabel("Admin password").FillAsync(Password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Restore this backup" }).ClickAsync();
+
+        await Expect(page.GetByText($"Restored {before.Name}")).ToBeVisibleAsync();
+        Assert.Null(await recorder.GetStageAsync("BP-E2E-NEW", 1));
+        await Expect(bystander.GetByText("The database was restored from a backup")).ToBeVisibleAsync();
+        await bystander.GetByRole(AriaRole.Button, new() { Name = "Reload" }).ClickAsync();
+        await Expect(bystander.GetByText("The database was restored from a backup")).ToBeHiddenAsync();
+        await bystander.Context.CloseAsync();
+        await page.Context.CloseAsync();
+    }
+}
