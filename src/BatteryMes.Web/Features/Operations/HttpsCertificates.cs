@@ -13,7 +13,6 @@ namespace BatteryMes.Web.Features.Operations;
 /// authority once, and the server certificate it signs can be renewed (new address, near expiry) without touching them.</summary>
 public sealed class HttpsCertificates
 {
-    public const string Folder = "data/https";
     public const string AuthorityFile = "battery-mes-ca.pfx";
     public const string ServerFile = "battery-mes-server.pfx";
 
@@ -51,7 +50,7 @@ public sealed class HttpsCertificates
             var configured = LoadConfigured(path, options.CertificatePassword);
             return new HttpsCertificates(configured, X509CertificateLoader.LoadCertificate(configured.RawData), path, "loaded");
         }
-        return PrepareGenerated(home.Resolve(Folder), time.GetUtcNow(), Dns.GetHostName(), HostAddresses());
+        return PrepareGenerated(home.Resolve(options.GeneratedCertificateFolder), time.GetUtcNow(), Dns.GetHostName(), HostAddresses());
     }
 
     /// <summary>Reuses the stored server certificate while it covers <paramref name="hostName"/> and <paramref name="addresses"/>

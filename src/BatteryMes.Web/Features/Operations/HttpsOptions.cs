@@ -19,6 +19,9 @@ public sealed class HttpsOptions
 
     public string CertificatePassword { get; set; } = "";
 
+    /// <summary>Where the generated authority and server certificate are kept (relative to the installation folder).</summary>
+    public string GeneratedCertificateFolder { get; set; } = "data/https";
+
     /// <summary>Sends HTTP requests to the HTTPS address (except the certificate download, the About page and /health).</summary>
     public bool RedirectHttpToHttps { get; set; }
 }
@@ -32,6 +35,8 @@ internal sealed class HttpsOptionsValidator(AppHome home) : IValidateOptions<Htt
             errors.Add($"{HttpsOptions.Section}:Port must be between 1 and 65535 (found {options.Port}); 443 is the usual HTTPS port, 8543 the default.");
         if (options.Enabled && !string.IsNullOrWhiteSpace(options.CertificateFile) && !File.Exists(home.Resolve(options.CertificateFile)))
             errors.Add($"{HttpsOptions.Section}:CertificateFile '{options.CertificateFile}' does not exist (looked at {home.Resolve(options.CertificateFile)}). Give the path of a .pfx file, or leave it empty to let Battery MES create a certificate.");
+        if (string.IsNullOrWhiteSpace(options.GeneratedCertificateFolder))
+            errors.Add($"{HttpsOptions.Section}:GeneratedCertificateFolder is empty; give a folder path such as data/https.");
         if (options.RedirectHttpToHttps && !options.Enabled)
             errors.Add($"{HttpsOptions.Section}:RedirectHttpToHttps is on but {HttpsOptions.Section}:Enabled is off; switch HTTPS on first.");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
