@@ -97,6 +97,14 @@ public sealed class OperationsStatus(
         return new BackupFileInfo(file.Name, stamped ? utc : file.LastWriteTimeUtc, parts.Length > 1 && stamped ? parts[1] : "", file.Length);
     }
 
+    /// <summary>The port HTTPS listens on (an https:// address in the settings wins over BatteryMes:Server:Https:Port).</summary>
+    public int HttpsPort => ListeningAddresses()
+        .Select(ParseAddress).FirstOrDefault(u => u?.Scheme == "https")?.Port ?? https.Port;
+
+    /// <summary>Kestrel's and the settings' wildcard hosts (*, +, [::]) are not valid URI hosts; read them as 0.0.0.0.</summary>
+    public static Uri? ParseAddress(string address) =>
+        Uri.TryCreate(address.Replace("[::]", "0.0.0.0").Replace("://*", "://0.0.0.0").Replace("://+", "://0.0.0.0"), UriKind.Absolute, out var uri) ? uri : null;
+
     /// <summary>Where the app listens right now (from Kestrel).</summary>
     public IReadOnlyList<string> ListeningAddresses() =>
         kestrel.Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
@@ -110,7 +118,7 @@ public sealed class OperationsStatus(
             ?? IPAddress.Loopback;
         var addresses = ListeningAddresses();
         var preferred = addresses.FirstOrDefault(a => a.StartsWith(https.Enabled ? "https://" : "http://", StringComparison.Ordinal)) ?? addresses.FirstOrDefault();
-        var (scheme, port) = preferred is not null && Uri.TryCreate(preferred.Replace("[::]", "0.0.0.0").Replace("://*", "://0.0.0.0").Replace("://+", "://0.0.0.0"), UriKind.Absolute, out var uri)
+        var (scheme, port) = preferred is not null && ParseAddress(preferred) is { } uri
             ? (uri.Scheme, uri.Port)
             : (https.Enabled ? "https" : "http", https.Enabled ? https.Port : 8501);
         var defaultPort = (scheme == "https" && port == 443) || (scheme == "http" && port == 80);

@@ -43,7 +43,7 @@ public static class ServiceHosting
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureHttpsDefaults(h => h.ServerCertificate = certificates.Server));
         if (https.RedirectHttpToHttps)
         {
-            var httpsPort = urls.Select(u => Uri.TryCreate(Normalise(u), UriKind.Absolute, out var uri) && uri.Scheme == "https" ? uri.Port : 0).FirstOrDefault(p => p > 0);
+            var httpsPort = urls.Select(OperationsStatus.ParseAddress).FirstOrDefault(u => u?.Scheme == "https")?.Port ?? 0;
             // Port 0 (a test's free port): the middleware finds the bound HTTPS port itself.
             builder.Services.AddHttpsRedirection(o => o.HttpsPort = httpsPort > 0 ? httpsPort : null);
         }
@@ -59,14 +59,11 @@ public static class ServiceHosting
             .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
         if (https.Enabled && !urls.Any(u => u.StartsWith("https://", StringComparison.OrdinalIgnoreCase)))
         {
-            var host = urls.Select(u => Uri.TryCreate(Normalise(u), UriKind.Absolute, out var uri) ? uri.Host : null).FirstOrDefault(h => h is not null) ?? "0.0.0.0";
+            var host = urls.Select(OperationsStatus.ParseAddress).FirstOrDefault(u => u is not null)?.Host ?? "0.0.0.0";
             urls.Add($"https://{host}:{https.Port}");
         }
         return urls;
     }
-
-    private static string Normalise(string url) =>
-        url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal);
 
     /// <summary>Rolling daily files under BatteryMes:Folders:Logs, beside the console/journal/event log output (Serilog
     /// joins the providers instead of replacing them; the Logging:LogLevel settings filter it like the others).</summary>
