@@ -71,6 +71,31 @@ body --cacert "$WORK/battery-mes-ca.crt" "https://127.0.0.1:$HTTPS_PORT/entry" |
 stop_app
 echo "   certificate created under data/https/, HTTPS validated with the downloaded certificate, HTTP redirected"
 
+echo "== systemd: the unit verifies, and the app reports READY=1 and STOPPING=1 on \$NOTIFY_SOCKET"
+sed "s#/opt/battery-mes#$INSTALL#g" deploy/battery-mes.service > "$WORK/battery-mes.service"
+out=$(systemd-analyze verify "$WORK/battery-mes.service" 2>&1) || fail "systemd-analyze verify: $out"
+[ -z "$out" ] || fail "systemd-analyze verify: $out"
+# The app believes it runs under systemd when its parent process is called "systemd": a copy of sh named so plays that part.
+mkdir -p "$WORK/fake"; cp "$(command -v sh)" "$WORK/fake/systemd"
+python3 - "$WORK/notify.sock" >"$WORK/notify.txt" 2>&1 <<'PY' &
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(sys.argv[1]); s.settimeout(180)
+while True:
+    message = s.recv(4096).decode(); print(message, flush=True)
+    if "STOPPING=1" in message: break
+PY
+LISTENER=$!
+for _ in $(seq 1 20); do [ -S "$WORK/notify.sock" ] && break; sleep 0.5; done
+( cd "$INSTALL" && exec env -i PATH=/nonexistent HOME="$WORK" NOTIFY_SOCKET="$WORK/notify.sock" "BatteryMes__Server__Urls=http://127.0.0.1:$PORT" \
+  "$WORK/fake/systemd" -c './BatteryMes; true' ) >"$WORK/app.log" 2>&1 &
+FAKE=$!
+for _ in $(seq 1 120); do grep -q "READY=1" "$WORK/notify.txt" && break; sleep 1; done
+grep -q "READY=1" "$WORK/notify.txt" || fail "no READY=1 on the notify socket"
+APP_PID=$(pgrep -P "$FAKE" | head -n 1); stop_app; wait "$FAKE" 2>/dev/null || true
+wait "$LISTENER" || true
+grep -q "STOPPING=1" "$WORK/notify.txt" || fail "no STOPPING=1 on the notify socket"
+echo "   systemd-analyze verify passed; READY=1 and STOPPING=1 received"
+
 echo "== a database from a newer version is refused"
 sqlite3 "$INSTALL/data/battery_mes.db" "INSERT INTO __EFMigrationsHistory (MigrationId, ProductVersion) VALUES ('29990101000000_FromTheFuture', '99.0');"
 set +e
