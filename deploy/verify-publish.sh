@@ -19,7 +19,14 @@ cp -a "$BUILD" "$INSTALL"
 PORT=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
 HTTPS_PORT=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
 APP_PID=""
-stop_app() { [ -n "$APP_PID" ] && kill "$APP_PID" 2>/dev/null && wait "$APP_PID" 2>/dev/null; APP_PID=""; }
+stop_app() { # SIGTERM (what systemd sends), then wait until the process has gone
+  if [ -n "$APP_PID" ]; then
+    kill "$APP_PID" 2>/dev/null || true
+    for _ in $(seq 1 60); do kill -0 "$APP_PID" 2>/dev/null || break; sleep 0.5; done
+    wait "$APP_PID" 2>/dev/null || true
+  fi
+  APP_PID=""
+}
 cleanup() { stop_app; rm -rf "$WORK"; }
 trap cleanup EXIT
 fail() { echo "verify-publish: FAIL: $*" >&2; echo "--- app output:" >&2; cat "$WORK/app.log" >&2 2>/dev/null; exit 1; }
