@@ -20,6 +20,7 @@ need_pkg() { # need_pkg <test-command> <packages...>
 need_pkg "test -x /usr/bin/chromium" chromium fonts-dejavu-core
 need_pkg "ls /usr/lib/postgresql/*/bin/initdb" postgresql
 need_pkg "command -v runuser" util-linux
+need_pkg "command -v systemd-analyze" systemd
 
 # --- throwaway PostgreSQL cluster (no Docker here) ---
 PG_BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)

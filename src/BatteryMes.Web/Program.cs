@@ -17,7 +17,7 @@ if (await BackupCommandLine.TryRunAsync(args) is { } commandExitCode) return com
 
 try
 {
-    var builder = WebApplication.CreateBuilder(args);
+    var builder = WebApplication.CreateBuilder(ServiceHosting.BuilderOptions(args));
     var home = AppHome.Locate(builder.Environment.ContentRootPath);
     builder.AddOperatorSettingsFile(home);
     // Serves _content/* (MudBlazor, Plotly) from the build output too, not only under `dotnet run` or a publish.
@@ -27,8 +27,8 @@ try
     var server = builder.Configuration.ReadValidated(ServerOptions.Section, new ServerOptionsValidator());
     var routeFile = home.Resolve(builder.Configuration.ReadValidated<ProcessRouteOptions>(ProcessRouteOptions.Section).File);
     var route = RouteFile.Load(routeFile);
-    if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
-        builder.WebHost.UseUrls(server.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    // Service manager (systemd / Windows), listen addresses with HTTPS, HTTP->HTTPS redirect, rolling log files.
+    builder.AddHosting(home, server);
 
     builder.Services.AddSingleton(home);
     builder.Services.AddSingleton(route);
