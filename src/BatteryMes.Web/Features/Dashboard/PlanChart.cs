@@ -24,20 +24,22 @@ public static class PlanChart
             new Scatter { Name = "Cumulative target", X = days, Y = plan.Days.Select(d => (object)d.CumulativeTarget).ToList(), YAxis = "y2",
                 Mode = Plotly.Blazor.Traces.ScatterLib.ModeFlag.Lines, Line = new Plotly.Blazor.Traces.ScatterLib.Line { Color = "#6a1b9a", Dash = "dot", Width = 3 } },
         })
+        {
             data.Add(trace);
+        }
     }
 
-    public static Layout Layout() => new Layout
-        {
-            Height = 360,
-            Margin = new Plotly.Blazor.LayoutLib.Margin { L = 50, R = 60, T = 20, B = 50 },
-            Font = new Plotly.Blazor.LayoutLib.Font { Size = 14 },
-            Legend = [new Plotly.Blazor.LayoutLib.Legend { Orientation = Plotly.Blazor.LayoutLib.LegendLib.OrientationEnum.H, Y = -0.2m }],
-            XAxis = [new Plotly.Blazor.LayoutLib.XAxis { Type = Plotly.Blazor.LayoutLib.XAxisLib.TypeEnum.Category }],
-            YAxis =
-            [
-                new Plotly.Blazor.LayoutLib.YAxis { Title = new Plotly.Blazor.LayoutLib.YAxisLib.Title { Text = "Packs per day" }, RangeMode = Plotly.Blazor.LayoutLib.YAxisLib.RangeModeEnum.ToZero },
-                new Plotly.Blazor.LayoutLib.YAxis { Title = new Plotly.Blazor.LayoutLib.YAxisLib.Title { Text = "Cumulative" }, Overlaying = "y", Side = Plotly.Blazor.LayoutLib.YAxisLib.SideEnum.Right, RangeMode = Plotly.Blazor.LayoutLib.YAxisLib.RangeModeEnum.ToZero },
-            ],
-        };
+    public static Layout Layout() => new()
+    {
+        Height = 360,
+        Margin = new Plotly.Blazor.LayoutLib.Margin { L = 50, R = 60, T = 20, B = 50 },
+        Font = new Plotly.Blazor.LayoutLib.Font { Size = 14 },
+        Legend = [new Plotly.Blazor.LayoutLib.Legend { Orientation = Plotly.Blazor.LayoutLib.LegendLib.OrientationEnum.H, Y = -0.2m }],
+        XAxis = [new Plotly.Blazor.LayoutLib.XAxis { Type = Plotly.Blazor.LayoutLib.XAxisLib.TypeEnum.Category }],
+        YAxis =
+        [
+            new Plotly.Blazor.LayoutLib.YAxis { Title = new Plotly.Blazor.LayoutLib.YAxisLib.Title { Text = "Packs per day" }, RangeMode = Plotly.Blazor.LayoutLib.YAxisLib.RangeModeEnum.ToZero },
+            new Plotly.Blazor.LayoutLib.YAxis { Title = new Plotly.Blazor.LayoutLib.YAxisLib.Title { Text = "Cumulative" }, Overlaying = "y", Side = Plotly.Blazor.LayoutLib.YAxisLib.SideEnum.Right, RangeMode = Plotly.Blazor.LayoutLib.YAxisLib.RangeModeEnum.ToZero },
+        ],
+    };
 }

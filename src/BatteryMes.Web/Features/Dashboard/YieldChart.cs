@@ -25,16 +25,18 @@ public static class YieldChart
                 },
             },
         })
+        {
             data.Add(trace);
+        }
     }
 
-    public static Layout Layout() => new Layout
-        {
-            Height = 320,
-            Margin = new Plotly.Blazor.LayoutLib.Margin { L = 50, R = 20, T = 20, B = 90 },
-            Font = new Plotly.Blazor.LayoutLib.Font { Size = 14 },
-            ShowLegend = false,
-            XAxis = [new Plotly.Blazor.LayoutLib.XAxis { Type = Plotly.Blazor.LayoutLib.XAxisLib.TypeEnum.Category }],
-            YAxis = [new Plotly.Blazor.LayoutLib.YAxis { Title = new Plotly.Blazor.LayoutLib.YAxisLib.Title { Text = "%" }, Range = [0, 100] }],
-        };
+    public static Layout Layout() => new()
+    {
+        Height = 320,
+        Margin = new Plotly.Blazor.LayoutLib.Margin { L = 50, R = 20, T = 20, B = 90 },
+        Font = new Plotly.Blazor.LayoutLib.Font { Size = 14 },
+        ShowLegend = false,
+        XAxis = [new Plotly.Blazor.LayoutLib.XAxis { Type = Plotly.Blazor.LayoutLib.XAxisLib.TypeEnum.Category }],
+        YAxis = [new Plotly.Blazor.LayoutLib.YAxis { Title = new Plotly.Blazor.LayoutLib.YAxisLib.Title { Text = "%" }, Range = [0, 100] }],
+    };
 }
