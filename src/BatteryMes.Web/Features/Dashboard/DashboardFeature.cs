@@ -1,3 +1,6 @@
+using BatteryMes.Web.Features.LiveUpdates;
+using Microsoft.Extensions.Options;
+
 namespace BatteryMes.Web.Features.Dashboard;
 
 /// <summary>Composition of the Dashboard feature: its services and its HTTP endpoints. Program.cs calls these two only.</summary>
@@ -5,11 +8,34 @@ public static class DashboardFeature
 {
     public static IServiceCollection AddDashboard(this IServiceCollection services)
     {
+        services.AddOptions<DashboardOptions>().BindConfiguration(DashboardOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<DashboardOptions>, DashboardOptionsValidator>();
+        services.AddSingleton<DashboardQueries>();
+        services.AddSingleton<ProductionPlan>();
+        // Live updates between app instances on one PostgreSQL database; idle on SQLite.
+        services.AddSingleton<PostgresChangeRelay>();
+        services.AddHostedService(sp => sp.GetRequiredService<PostgresChangeRelay>());
         return services;
     }
 
     public static IEndpointRouteBuilder MapDashboardEndpoints(this IEndpointRouteBuilder endpoints)
     {
+        var api = endpoints.MapGroup("/api/dashboard").WithTags("Dashboard");
+        api.MapGet("/", async (DashboardQueries queries, CancellationToken ct) => TypedResults.Ok(await queries.GetFirstScreenAsync(ct: ct)))
+            .WithSummary("Headline numbers, stage loads, plan vs actual and quality for this week, and the first tracker page.");
+        api.MapGet("/target", async (ProductionPlan plan, Configuration.PlantClock clock, CancellationToken ct) =>
+                await plan.GetTargetAsync(clock.Today, ct) is { } target ? Results.Ok(target) : Results.NotFound())
+            .WithSummary("The daily production target in force today.");
+        api.MapPut("/target", async (TargetRequest request, ProductionPlan plan, Configuration.PlantClock clock, CancellationToken ct) =>
+            {
+                var result = await plan.SetTargetAsync(request.EffectiveFrom ?? clock.Today, request.PacksPerDay, request.SetBy, ct);
+                return result.Succeeded
+                    ? Results.Ok(result)
+                    : Results.Problem(title: "The target was not saved", detail: result.Message, statusCode: StatusCodes.Status400BadRequest);
+            })
+            .WithSummary("Sets the daily production target from a plant-local date (today when omitted).");
         return endpoints;
     }
+
+    public sealed record TargetRequest(int PacksPerDay, DateOnly? EffectiveFrom, string? SetBy);
 }

@@ -15,7 +15,12 @@ public enum PackChangeKind
 }
 
 /// <summary>What changed. Published only after the change has been committed.</summary>
-public sealed record PackChange(PackChangeKind Kind, string? PackId, int? StageNumber, DateTime AtUtc);
+public sealed record PackChange(PackChangeKind Kind, string? PackId, int? StageNumber, DateTime AtUtc)
+{
+    /// <summary>Null for a change made in this app instance; the id of the other instance for a change relayed from it
+    /// (PostgreSQL LISTEN/NOTIFY), so that the relay never sends a relayed change back out.</summary>
+    public string? FromInstance { get; init; }
+}
 
 /// <summary>Singleton notifier inside the process: data entry and the API publish after each commit; the backup
 /// service and every open dashboard subscribe. One failing subscriber never throws into the publisher.</summary>

@@ -1,0 +1,91 @@
+using System.Collections.Concurrent;
+using BatteryMes.Tests.Infrastructure;
+using BatteryMes.Web.Configuration;
+using BatteryMes.Web.Features.Dashboard;
+using BatteryMes.Web.Features.DataEntry;
+using BatteryMes.Web.Features.LiveUpdates;
+using Microsoft.Extensions.DependencyInjection;
+using static BatteryMes.Tests.Dashboard.DashboardTestData;
+
+namespace BatteryMes.Tests.Dashboard;
+
+public class LiveRelayTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
+
+    [Fact]
+    public async Task Should_carry_a_save_in_one_app_instance_to_the_other_on_one_postgresql_database_without_echo()
+    {
+        await using var database = TestDatabase.Create(DatabaseProvider.PostgreSQL);
+        // Two whole app instances (hosts with their hosted services) sharing one database.
+        await using var first = new MesAppFactory(database);
+        await using var second = new MesAppFactory(database);
+        var firstRelay = first.Services.GetRequiredService<PostgresChangeRelay>();
+        var secondRelay = second.Services.GetRequiredService<PostgresChangeRelay>();
+        await firstRelay.Listening.WaitAsync(Patience);
+        await secondRelay.Listening.WaitAsync(Patience);
+        Assert.NotEqual(firstRelay.InstanceId, secondRelay.InstanceId);
+        var seenByFirst = Watch(first.Services);
+        var seenBySecond = Watch(second.Services);
+
+        await CreateAsync(first.Services.GetRequiredService<PackRecorder>(), "BP-FROM-FIRST");
+        var relayed = await seenBySecond.NextAsync(c => c.PackId == "BP-FROM-FIRST");
+        Assert.Equal((PackChangeKind.Created, firstRelay.InstanceId), (relayed.Kind, relayed.FromInstance));
+
+        // The answer goes the other way. Notifications arrive in order, so an echo of the first change
+        // (sent back by the second instance, or taken for news by the first) would arrive before it.
+        await first.Services.GetRequiredService<ProductionPlan>().SetTargetAsync(new DateOnly(2026, 3, 2), 50, null);
+        await seenBySecond.NextAsync(c => c.Kind == PackChangeKind.PlanChanged);
+        await CreateAsync(second.Services.GetRequiredService<PackRecorder>(), "BP-FROM-SECOND");
+        await seenByFirst.NextAsync(c => c.PackId == "BP-FROM-SECOND");
+
+        Assert.Equal(
+            [(PackChangeKind.Created, "BP-FROM-FIRST", null), (PackChangeKind.PlanChanged, null, null), (PackChangeKind.Created, "BP-FROM-SECOND", secondRelay.InstanceId)],
+            seenByFirst.All.Select(c => (c.Kind, c.PackId, c.FromInstance)));
+        Assert.Equal(
+            [(PackChangeKind.Created, "BP-FROM-FIRST", firstRelay.InstanceId), (PackChangeKind.PlanChanged, null, firstRelay.InstanceId), (PackChangeKind.Created, "BP-FROM-SECOND", null)],
+            seenBySecond.All.Select(c => (c.Kind, c.PackId, c.FromInstance)));
+    }
+
+    [Fact]
+    public async Task Should_stay_idle_on_sqlite()
+    {
+        await using var database = TestDatabase.Create(DatabaseProvider.Sqlite);
+        await using var app = new MesAppFactory(database);
+        var relay = app.Services.GetRequiredService<PostgresChangeRelay>();
+
+        await relay.Listening.WaitAsync(Patience);
+
+        // One process owns a SQLite file: the relay returns at once and never subscribes or connects.
+        Assert.True(relay.ExecuteTask is { IsCompletedSuccessfully: true });
+    }
+
+    private static ChangeWatcher Watch(IServiceProvider services) => new(services.GetRequiredService<PackChangeFeed>());
+
+    private sealed class ChangeWatcher
+    {
+        private readonly ConcurrentQueue<PackChange> _all = new();
+        private readonly SemaphoreSlim _arrived = new(0);
+
+        public ChangeWatcher(PackChangeFeed feed) => feed.Subscribe(c =>
+        {
+            _all.Enqueue(c);
+            _arrived.Release();
+            return Task.CompletedTask;
+        });
+
+        public IReadOnlyList<PackChange> All => _all.ToList();
+
+        public async Task<PackChange> NextAsync(Func<PackChange, bool> match)
+        {
+            var deadline = DateTime.UtcNow + Patience;
+            while (true)
+            {
+                if (_all.FirstOrDefault(match) is { } hit) return hit;
+                var left = deadline - DateTime.UtcNow;
+                if (left <= TimeSpan.Zero || !await _arrived.WaitAsync(left))
+                    throw new TimeoutException($"No such change arrived within {Patience}; seen: {string.Join(", ", _all)}");
+            }
+        }
+    }
+}
