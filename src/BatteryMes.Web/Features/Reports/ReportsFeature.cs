@@ -12,8 +12,14 @@ public static class ReportsFeature
     {
         services.AddOptions<ReportsOptions>().BindConfiguration(ReportsOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ReportsOptions>, ReportsOptionsValidator>();
-        services.AddSingleton<FormTemplateStore>();
         services.AddHostedService<FormTemplateStartupCheck>();
+        return services.AddReportWriters();
+    }
+
+    /// <summary>The report services without options binding or start-up check (tests and benchmarks supply the options).</summary>
+    public static IServiceCollection AddReportWriters(this IServiceCollection services)
+    {
+        services.AddSingleton<FormTemplateStore>();
         services.AddSingleton<PackReportReader>();
         services.AddSingleton<PackSheetFiller>();
         services.AddSingleton<ReportCopies>();
