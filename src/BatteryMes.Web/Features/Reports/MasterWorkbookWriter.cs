@@ -12,7 +12,7 @@ public sealed record MasterResult(int Packs, int PackSheets, string Note, string
 /// pack), then one sheet per pack in the plant's form, copied from the template sheet inside the same workbook
 /// (one template read instead of one per pack).
 /// Limits, because ClosedXML builds the whole workbook in memory: per-pack sheets only when the filter holds at most
-/// BatteryMes:Reports:MaxPackSheets packs (default 200), otherwise the summary alone with a note; the summary itself
+/// BatteryMes:Reports:MaxPackSheets packs (default 50), otherwise the summary alone with a note; the summary itself
 /// stops at <see cref="MaxSummaryRows"/> packs (the CSV export has no limit).</summary>
 public sealed class MasterWorkbookWriter(
     FormTemplateStore templates,
