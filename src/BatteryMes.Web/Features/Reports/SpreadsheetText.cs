@@ -1,0 +1,13 @@
+namespace BatteryMes.Web.Features.Reports;
+
+/// <summary>Text that goes into a spreadsheet cell (CSV or Excel). A value a person typed (a remark, a name, a serial)
+/// that starts with =, +, -, @, tab or carriage return would be run as a formula by Excel or LibreOffice when the
+/// file is opened (CSV injection); a leading apostrophe keeps it plain text.</summary>
+public static class SpreadsheetText
+{
+    public static string Neutralise(string? value)
+    {
+        if (string.IsNullOrEmpty(value)) return "";
+        return value[0] is '=' or '+' or '-' or '@' or '\t' or '\r' ? "'" + value : value;
+    }
+}
