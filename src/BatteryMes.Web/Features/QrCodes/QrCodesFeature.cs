@@ -5,6 +5,7 @@ public static class QrCodesFeature
 {
     public static IServiceCollection AddQrCodes(this IServiceCollection services)
     {
+        services.AddSingleton<QrDecoder>();
         return services;
     }
 
