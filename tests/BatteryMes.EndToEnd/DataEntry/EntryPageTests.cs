@@ -99,10 +99,10 @@ public sealed class EntryPageTests(BrowserFixture browser) : IAsyncLifetime
         await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("not an image that can be read");
 
         await upload.SetInputFilesAsync(new FilePayload { Name = "wall.jpg", MimeType = "image/jpeg", Buffer = LabelPictures.PhotoWithoutCode() });
-        await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("No QR code could be read");
+        await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("No QR code could be read", new() { Timeout = 60_000 });
 
         await upload.SetInputFilesAsync(new FilePayload { Name = "label.jpg", MimeType = "image/jpeg", Buffer = LabelPictures.PhonePhoto(_app.Url("/entry/BP-E2E-0003")) });
-        await Expect(Heading(page, "Pack BP-E2E-0003")).ToBeVisibleAsync();
+        await Expect(Heading(page, "Pack BP-E2E-0003")).ToBeVisibleAsync(new() { Timeout = 60_000 });
         await page.Context.CloseAsync();
     }
 
