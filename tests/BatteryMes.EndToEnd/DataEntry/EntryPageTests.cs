@@ -130,6 +130,30 @@ public sealed class EntryPageTests(BrowserFixture browser) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Without_a_secure_context_the_camera_points_to_photo_upload_and_the_https_setting()
+    {
+        // A plant host name mapped to this machine: plain HTTP on a name that is not localhost is not a secure context.
+        var port = new Uri(_app.BaseUrl).Port;
+        var lan = await browser.LaunchAsync("--host-resolver-rules=MAP plant-server.test 127.0.0.1");
+        try
+        {
+            var page = await browser.NewPageAsync(browser: lan);
+            await page.GotoInteractiveAsync($"http://plant-server.test:{port}/entry");
+            Assert.False(await page.EvaluateAsync<bool>("() => window.isSecureContext"));
+
+            await Button(page, "Scan with camera").ClickAsync();
+
+            var notice = page.GetByRole(AriaRole.Alert);
+            await Expect(notice).ToContainTextAsync("Upload label photo");
+            await Expect(notice).ToContainTextAsync("BatteryMes:Server:Https:Enabled");
+        }
+        finally
+        {
+            await lan.CloseAsync();
+        }
+    }
+
+    [Fact]
     public async Task Two_people_saving_module_x_and_module_y_of_one_stage_at_once_both_keep_their_work()
     {
         await CreatePackAsync("BP-E2E-0004");
