@@ -6,11 +6,13 @@ public static class DataEntryFeature
     public static IServiceCollection AddDataEntry(this IServiceCollection services)
     {
         services.AddSingleton<PackRecorder>();
+        // The page records the client address of its circuit in the audit log.
+        services.AddHttpContextAccessor();
         return services;
     }
 
     public static IEndpointRouteBuilder MapDataEntryEndpoints(this IEndpointRouteBuilder endpoints)
     {
-        return endpoints;
+        return endpoints.MapDataEntryApi();
     }
 }

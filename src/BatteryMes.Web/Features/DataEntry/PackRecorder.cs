@@ -24,7 +24,22 @@ public sealed record StageSave(
     IReadOnlyList<CheckInput> Results,
     string? Technician = null,
     string? QcInspector = null,
-    string? Remarks = null);
+    string? Remarks = null,
+    StageBaseline? Since = null,
+    ConflictHandling OnConflict = ConflictHandling.SaveTheRest);
+
+/// <summary>What to do when a field this save changes was changed by someone else after <see cref="StageSave.Since"/>.</summary>
+public enum ConflictHandling
+{
+    /// <summary>Save every field nobody else touched and report the conflicting ones (the page: the user chooses).</summary>
+    SaveTheRest,
+    /// <summary>Save nothing and report the conflicts (the API with If-Match: 409).</summary>
+    RejectAll,
+}
+
+/// <summary>A field this save wanted to change that someone else changed after the form (or API client) read it.
+/// <see cref="CheckCode"/> is null for the stage's own fields (technician, QC inspector, remarks).</summary>
+public sealed record FieldConflict(string? CheckCode, string Field, string? Mine, string? Theirs);
 
 public enum RecordingStatus
 {
@@ -38,10 +53,12 @@ public enum RecordingStatus
 }
 
 /// <summary>The outcome of a recording action, with a message a person can act on when it did not succeed.</summary>
-public sealed record RecordingResult(RecordingStatus Status, string Message, StageView? Stage = null, Blocker? Blocker = null)
+public sealed record RecordingResult(RecordingStatus Status, string Message, StageView? Stage = null, Blocker? Blocker = null,
+    IReadOnlyList<FieldConflict>? Conflicts = null)
 {
     public bool Succeeded => Status == RecordingStatus.Done;
-    public static RecordingResult Done(StageView stage, string message) => new(RecordingStatus.Done, message, stage);
+    public bool HasConflicts => Conflicts is { Count: > 0 };
+    public static RecordingResult Done(StageView stage, string message, IReadOnlyList<FieldConflict>? conflicts = null) => new(RecordingStatus.Done, message, stage, null, conflicts);
     public static RecordingResult Fail(RecordingStatus status, string message, Blocker? blocker = null) => new(status, message, null, blocker);
 }
 
@@ -58,7 +75,39 @@ public sealed record StageView(
     DateTime? StartedUtc,
     DateTime? CompletedUtc,
     DateTime? UpdatedUtc,
-    int Version);
+    int Version)
+{
+    /// <summary>The version of the stage this view shows; a later save passes it to detect conflicting edits.</summary>
+    public StageBaseline Baseline => new(Version, UpdatedUtc);
+}
+
+/// <summary>The version of a stage a client read: <see cref="Version"/> rises on every change and
+/// <see cref="UpdatedUtc"/> dates it, so the audit log can say which fields changed after it.</summary>
+public sealed record StageBaseline(int Version, DateTime? UpdatedUtc)
+{
+    public string ToETag() => $"\"{Version}-{UpdatedUtc?.Ticks ?? 0}\"";
+
+    public static bool TryParseETag(string? etag, out StageBaseline baseline)
+    {
+        baseline = new StageBaseline(0, null);
+        var text = etag?.Trim() ?? "";
+        if (text.StartsWith("W/", StringComparison.Ordinal)) text = text[2..];
+        text = text.Trim('"');
+        var dash = text.IndexOf('-');
+        if (dash <= 0 || !int.TryParse(text[..dash], NumberStyles.None, CultureInfo.InvariantCulture, out var version)
+            || !long.TryParse(text[(dash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
+            || ticks > DateTime.MaxValue.Ticks)
+            return false;
+        baseline = new StageBaseline(version, ticks == 0 ? null : new DateTime(ticks, DateTimeKind.Utc));
+        return true;
+    }
+}
+
+/// <summary>A pack with its overall status and each stage's status (in route order).</summary>
+public sealed record PackView(string PackId, string? ModuleXSerial, string? ModuleYSerial, PackStatus Status, int CurrentStage,
+    DateTime CreatedUtc, DateTime? CompletedUtc, IReadOnlyList<PackStageSummary> Stages);
+
+public sealed record PackStageSummary(int Number, string Name, StageStatus Status, DateTime? StartedUtc, DateTime? CompletedUtc, Blocker? Blocker);
 
 /// <summary>Records packs and their stage results: merge rules, status, blocking, audit log, live notification.
 /// Every method opens its own short-lived DbContext.</summary>
@@ -71,6 +120,8 @@ public sealed class PackRecorder(
 {
     public const int MaxTextLength = 100;
     public const int MaxRemarksLength = 2000;
+    private const string NothingChanged = "Nothing changed: the stage already holds these values.";
+    private const string NothingSavedPrefix = "Nothing was saved";
 
     public async Task<RecordingResult> CreatePackAsync(string packId, string? moduleXSerial, string? moduleYSerial, Actor actor, CancellationToken ct = default)
     {
@@ -120,6 +171,32 @@ public sealed class PackRecorder(
         return record is null ? EmptyStage(packId, stage) : ToView(packId, stage, record);
     }
 
+    /// <summary>The pack with its overall status and each stage's status, in route order; null when not registered.</summary>
+    public async Task<PackView?> GetPackAsync(string packId, CancellationToken ct = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var pack = await db.Packs.AsNoTracking().Include(p => p.Stages).ThenInclude(s => s.Results).AsSplitQuery()
+            .FirstOrDefaultAsync(p => p.PackId == packId, ct);
+        if (pack is null) return null;
+        var entries = EntriesByStage(pack);
+        var stages = route.Stages.Select(stage =>
+        {
+            var record = pack.Stages.FirstOrDefault(s => s.StageNumber == stage.Number);
+            return new PackStageSummary(stage.Number, stage.Name, record?.Status ?? StageStatus.NotStarted,
+                record?.StartedUtc, record?.CompletedUtc, StatusRules.BlockerFor(route, stage.Number, entries));
+        }).ToList();
+        return new PackView(pack.PackId, pack.ModuleXSerial, pack.ModuleYSerial, pack.Status, pack.CurrentStage,
+            pack.CreatedUtc, pack.CompletedUtc, stages);
+    }
+
+    /// <summary>The pack's audit log, newest first.</summary>
+    public async Task<IReadOnlyList<AuditEntry>> GetHistoryAsync(string packId, int max = 500, CancellationToken ct = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return await db.AuditLog.AsNoTracking().Where(a => a.PackId == packId)
+            .OrderByDescending(a => a.AtUtc).ThenByDescending(a => a.Id).Take(max).ToListAsync(ct);
+    }
+
     public async Task<RecordingResult> SaveStageAsync(StageSave save, Actor actor, CancellationToken ct = default)
     {
         var stage = route.FindStage(save.StageNumber);
@@ -129,8 +206,10 @@ public sealed class PackRecorder(
         var now = time.GetUtcNow().UtcDateTime;
         await using var db = await contexts.CreateDbContextAsync(ct);
         var strategy = db.Database.CreateExecutionStrategy();
+        var committed = false;
         var result = await strategy.ExecuteAsync(async () =>
         {
+            committed = false;
             db.ChangeTracker.Clear();
             await using var tx = await db.Database.BeginTransactionAsync(ct);
             await LockPackAsync(db, save.PackId, ct);
@@ -148,41 +227,50 @@ public sealed class PackRecorder(
                 pack.Stages.Add(record);
             }
 
+            var storedView = record.Id != 0 ? ToView(pack.PackId, stage, record) : EmptyStage(pack.PackId, stage);
+            var changedSince = await FieldsChangedSinceAsync(db, pack.PackId, stage.Number, record, save.Since, ct);
+            var conflicts = new List<FieldConflict>();
             var changes = new List<AuditEntry>();
-            void Track(string? code, string field, string? oldValue, string? newValue)
+            // True when the save wants a different value for this field and nobody else changed it since the baseline.
+            bool MayChange(string? code, string field, string? stored, string? wanted)
             {
-                if (!string.Equals(oldValue ?? "", newValue ?? "", StringComparison.Ordinal))
-                    changes.Add(Audit(now, pack.PackId, stage.Number, code, "Save", field, oldValue, newValue, actor, null));
+                if (string.Equals(stored ?? "", wanted ?? "", StringComparison.Ordinal)) return false;
+                if (changedSince.Contains((code, field)))
+                {
+                    conflicts.Add(new FieldConflict(code, field, wanted, stored));
+                    return false;
+                }
+                changes.Add(Audit(now, pack.PackId, stage.Number, code, "Save", field, stored, wanted, actor, null));
+                return true;
             }
 
             foreach (var input in save.Results)
             {
-                var row = record.Results.FirstOrDefault(r => r.CheckCode == input.CheckCode);
-                if (row is null)
-                {
-                    row = new CheckResult { CheckCode = input.CheckCode, UpdatedUtc = now };
-                    record.Results.Add(row);
-                }
                 var check = stage.FindCheck(input.CheckCode)!;
+                var row = record.Results.FirstOrDefault(r => r.CheckCode == input.CheckCode)
+                    ?? new CheckResult { CheckCode = input.CheckCode, UpdatedUtc = now };
                 var before = row.ToEntry();
-                if (input.MeasuredX is { } mx) row.MeasuredX = mx;
-                if (input.MeasuredY is { } my) row.MeasuredY = my;
-                if (input.ModuleX is { } x) row.ModuleX = x;
-                else if (input.MeasuredX is { } jx && check.Limits is { } lx) row.ModuleX = lx.Judge(jx);
-                if (input.ModuleY is { } y) row.ModuleY = y;
-                else if (input.MeasuredY is { } jy && check.Limits is { } ly) row.ModuleY = ly.Judge(jy);
-                Track(check.Code, "Module X", before.ModuleX.ToText(), row.ModuleX.ToText());
-                Track(check.Code, "Module Y", before.ModuleY.ToText(), row.ModuleY.ToText());
-                Track(check.Code, "Measured X", Format(before.MeasuredX), Format(row.MeasuredX));
-                Track(check.Code, "Measured Y", Format(before.MeasuredY), Format(row.MeasuredY));
-                if (!before.Equals(row.ToEntry())) row.UpdatedUtc = now;
+                // A measured value without an explicit result earns the result its limits give.
+                var wantX = input.ModuleX ?? (input.MeasuredX is { } jx && check.Limits is { } lx ? lx.Judge(jx) : null);
+                var wantY = input.ModuleY ?? (input.MeasuredY is { } jy && check.Limits is { } ly ? ly.Judge(jy) : null);
+                if (input.MeasuredX is { } mx && MayChange(check.Code, "Measured X", Format(row.MeasuredX), Format(mx))) row.MeasuredX = mx;
+                if (input.MeasuredY is { } my && MayChange(check.Code, "Measured Y", Format(row.MeasuredY), Format(my))) row.MeasuredY = my;
+                if (wantX is { } x && MayChange(check.Code, "Module X", row.ModuleX.ToText(), x.ToText())) row.ModuleX = x;
+                if (wantY is { } y && MayChange(check.Code, "Module Y", row.ModuleY.ToText(), y.ToText())) row.ModuleY = y;
+                if (before.Equals(row.ToEntry())) continue;
+                row.UpdatedUtc = now;
+                if (row.Id == 0 && !record.Results.Contains(row)) record.Results.Add(row);
             }
-            if (save.Technician is not null) { Track(null, "Technician", record.Technician, Clean(save.Technician)); record.Technician = Clean(save.Technician); }
-            if (save.QcInspector is not null) { Track(null, "QC inspector", record.QcInspector, Clean(save.QcInspector)); record.QcInspector = Clean(save.QcInspector); }
-            if (save.Remarks is not null) { Track(null, "Remarks", record.Remarks, Clean(save.Remarks)); record.Remarks = Clean(save.Remarks); }
+            if (save.Technician is not null && MayChange(null, "Technician", record.Technician, Clean(save.Technician))) record.Technician = Clean(save.Technician);
+            if (save.QcInspector is not null && MayChange(null, "QC inspector", record.QcInspector, Clean(save.QcInspector))) record.QcInspector = Clean(save.QcInspector);
+            if (save.Remarks is not null && MayChange(null, "Remarks", record.Remarks, Clean(save.Remarks))) record.Remarks = Clean(save.Remarks);
 
-            if (changes.Count == 0 && record.Id != 0)
-                return RecordingResult.Done(ToView(pack.PackId, stage, record), "Nothing changed.");
+            if (conflicts.Count > 0 && save.OnConflict == ConflictHandling.RejectAll)
+                return new RecordingResult(RecordingStatus.Conflict, ConflictMessage(conflicts, savedOthers: false), storedView, null, conflicts);
+            if (changes.Count == 0)
+                return conflicts.Count > 0
+                    ? RecordingResult.Done(storedView, ConflictMessage(conflicts, savedOthers: false), conflicts)
+                    : RecordingResult.Done(storedView, NothingChanged);
 
             record.StartedUtc ??= now;
             record.UpdatedUtc = now;
@@ -191,10 +279,12 @@ public sealed class PackRecorder(
             db.AuditLog.AddRange(changes);
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
-            return RecordingResult.Done(ToView(pack.PackId, stage, record), SavedMessage(stage, record));
+            committed = true;
+            var message = conflicts.Count > 0 ? ConflictMessage(conflicts, savedOthers: true) : SavedMessage(stage, record);
+            return RecordingResult.Done(ToView(pack.PackId, stage, record), message, conflicts);
         });
 
-        if (result.Succeeded && result.Message != "Nothing changed.")
+        if (committed)
         {
             log.LogInformation("Pack {PackId} stage {Stage} saved by {User}", save.PackId, stage.Number, actor.User);
             await feed.PublishAsync(new PackChange(PackChangeKind.Saved, save.PackId, stage.Number, now));
@@ -272,6 +362,25 @@ public sealed class PackRecorder(
         await feed.PublishAsync(new PackChange(PackChangeKind.Reopened, packId, stage.Number, now));
         return RecordingResult.Done(ToView(pack.PackId, stage, record), $"Stage {stage.Number} ({stage.Name}) reopened for correction.");
     }
+
+    /// <summary>The fields of a stage (check code or null, field name) that were saved after the baseline a client read.
+    /// The audit log holds one row per changed field with its time, so no extra column is needed.</summary>
+    private static async Task<HashSet<(string?, string)>> FieldsChangedSinceAsync(MesDbContext db, string packId, int stageNumber,
+        StageRecord record, StageBaseline? since, CancellationToken ct)
+    {
+        if (since is null || record.Id == 0 || since.Version == record.Version) return [];
+        var after = since.UpdatedUtc ?? DateTime.UnixEpoch;
+        var rows = await db.AuditLog.AsNoTracking()
+            .Where(a => a.PackId == packId && a.StageNumber == stageNumber && a.Action == "Save" && a.AtUtc > after)
+            .Select(a => new { a.CheckCode, a.Field })
+            .ToListAsync(ct);
+        return rows.Select(r => (r.CheckCode, r.Field)).ToHashSet();
+    }
+
+    private static string ConflictMessage(IReadOnlyList<FieldConflict> conflicts, bool savedOthers) =>
+        (savedOthers ? "Saved the fields nobody else changed. " : NothingSavedPrefix + ": ")
+        + (conflicts.Count == 1 ? "1 field was" : $"{conflicts.Count} fields were")
+        + " changed by someone else after you opened this stage. Compare the values and choose which to keep.";
 
     /// <summary>Serialises writers of one pack for the rest of the transaction. SQLite's transactions are already
     /// exclusive (BEGIN IMMEDIATE); PostgreSQL needs a row lock, or two first saves of one stage would both insert it.</summary>

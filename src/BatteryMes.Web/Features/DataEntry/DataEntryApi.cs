@@ -1,0 +1,183 @@
+using BatteryMes.Web.Domain;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Net.Http.Headers;
+
+namespace BatteryMes.Web.Features.DataEntry;
+
+// The JSON shapes of the data entry API. Results travel as the plant's words ("OK", "NOT OK", "N/A").
+public sealed record RouteDto(string Name, IReadOnlyList<RouteStageDto> Stages);
+public sealed record RouteStageDto(int Number, string Name, IReadOnlyList<RouteCheckDto> Checks);
+public sealed record RouteCheckDto(string Code, string Operation, string Text, string Criterion, LimitsDto? Limits);
+public sealed record LimitsDto(double? Min, double? Max, string Unit);
+public sealed record CreatePackRequest(string? PackId, string? ModuleXSerial, string? ModuleYSerial);
+public sealed record PackDto(string PackId, string? ModuleXSerial, string? ModuleYSerial, string Status, int CurrentStage,
+    DateTime CreatedUtc, DateTime? CompletedUtc, IReadOnlyList<PackStageDto> Stages);
+public sealed record PackStageDto(int Number, string Name, string Status, DateTime? StartedUtc, DateTime? CompletedUtc, string? BlockedBy);
+public sealed record StageDto(string PackId, int Number, string Name, string Status, string ETag, string? Technician, string? QcInspector,
+    string? Remarks, DateTime? StartedUtc, DateTime? CompletedUtc, IReadOnlyList<StageResultDto> Results, IReadOnlyList<string> MissingModuleX,
+    IReadOnlyList<string> MissingModuleY, bool CanComplete);
+public sealed record StageResultDto(string CheckCode, string Text, string Criterion, string? ModuleX, string? ModuleY, double? MeasuredX, double? MeasuredY);
+public sealed record SaveStageRequest(string? Technician, string? QcInspector, string? Remarks, IReadOnlyList<SaveResultRequest>? Results);
+public sealed record SaveResultRequest(string? CheckCode, string? ModuleX, string? ModuleY, double? MeasuredX, double? MeasuredY);
+public sealed record ReopenRequest(string? Reason, string? User);
+public sealed record HistoryDto(DateTime AtUtc, int? StageNumber, string? CheckCode, string Action, string Field, string? OldValue,
+    string? NewValue, string? User, string? Client, string? Reason);
+
+/// <summary>The data entry actions over JSON for test equipment and scripts: the same <see cref="PackRecorder"/>,
+/// so the same merge, conflict and blocking rules as the page.</summary>
+public static class DataEntryApi
+{
+    public static IEndpointRouteBuilder MapDataEntryApi(this IEndpointRouteBuilder endpoints)
+    {
+        var api = endpoints.MapGroup("/api").WithTags("Data entry").DisableAntiforgery();
+        api.MapGet("/route", GetRoute).WithSummary("The stages (1-8) in route order and their checks with criteria and limits.");
+        api.MapPost("/packs", CreatePack).WithSummary("Registers a pack: 201, or 409 when the ID exists.");
+        api.MapGet("/packs/{packId}", GetPack).WithSummary("The pack, its overall status and each stage's status.");
+        api.MapGet("/packs/{packId}/stages/{stageNumber:int}", GetStage).WithSummary("A stage's checks with recorded values; the ETag header is its version.");
+        api.MapPut("/packs/{packId}/stages/{stageNumber:int}", SaveStage)
+            .WithSummary("Saves results. Absent values are left alone. With If-Match (the stage's ETag), 409 with the current values when a field you change was changed since.");
+        api.MapPost("/packs/{packId}/stages/{stageNumber:int}/complete", CompleteStage).WithSummary("Completes a stage whose checks all have both results.");
+        api.MapPost("/packs/{packId}/stages/{stageNumber:int}/reopen", ReopenStage).WithSummary("Reopens a completed stage for correction, with a reason.");
+        api.MapGet("/packs/{packId}/history", GetHistory).WithSummary("The pack's audit log, newest first.");
+        return endpoints;
+    }
+
+    private static RouteDto GetRoute(ProcessRoute route) =>
+        new(route.Name, route.Stages.Select(s => new RouteStageDto(s.Number, s.Name, s.Checks.Select(c =>
+            new RouteCheckDto(c.Code, c.Operation, c.Description, c.Criterion, c.Limits is { } l ? new LimitsDto(l.Min, l.Max, l.Unit) : null)).ToList())).ToList());
+
+    private static async Task<IResult> CreatePack(CreatePackRequest? request, PackRecorder recorder, HttpContext http, CancellationToken ct)
+    {
+        var packId = request?.PackId?.Trim() ?? "";
+        var result = await recorder.CreatePackAsync(packId, request?.ModuleXSerial, request?.ModuleYSerial, ActorOf(http, null), ct);
+        if (!result.Succeeded) return Failure(result);
+        var pack = await recorder.GetPackAsync(packId, ct);
+        return TypedResults.Created($"/api/packs/{Uri.EscapeDataString(packId)}", ToDto(pack!));
+    }
+
+    private static async Task<IResult> GetPack(string packId, PackRecorder recorder, CancellationToken ct) =>
+        await recorder.GetPackAsync(packId, ct) is { } pack ? TypedResults.Ok(ToDto(pack)) : NotRegistered(packId);
+
+    private static async Task<IResult> GetStage(string packId, int stageNumber, PackRecorder recorder, ProcessRoute route, HttpContext http, CancellationToken ct)
+    {
+        if (route.FindStage(stageNumber) is null) return NoSuchStage(route, stageNumber);
+        var stage = await recorder.GetStageAsync(packId, stageNumber, ct);
+        if (stage is null) return NotRegistered(packId);
+        http.Response.Headers.ETag = stage.Baseline.ToETag();
+        return TypedResults.Ok(ToDto(stage, route));
+    }
+
+    private static async Task<IResult> SaveStage(string packId, int stageNumber, SaveStageRequest? request, PackRecorder recorder, ProcessRoute route,
+        HttpContext http, CancellationToken ct)
+    {
+        if (route.FindStage(stageNumber) is null) return NoSuchStage(route, stageNumber);
+        if (request is null) return Problem(StatusCodes.Status400BadRequest, "Empty request", "Send a JSON body with \"results\" (and optionally technician, qcInspector, remarks).");
+        var inputs = new List<CheckInput>();
+        foreach (var r in request.Results ?? [])
+        {
+            if (r is null) return Problem(StatusCodes.Status400BadRequest, "Invalid result", "A result in \"results\" is null.");
+            if (!QcResultText.TryParse(r.ModuleX, out var x) || !QcResultText.TryParse(r.ModuleY, out var y))
+                return Problem(StatusCodes.Status400BadRequest, "Invalid result",
+                    $"Check {r.CheckCode}: a result is \"OK\", \"NOT OK\" or \"N/A\", or left out to keep the stored value.");
+            inputs.Add(new CheckInput(r.CheckCode ?? "", string.IsNullOrWhiteSpace(r.ModuleX) ? null : x, string.IsNullOrWhiteSpace(r.ModuleY) ? null : y,
+                r.MeasuredX, r.MeasuredY));
+        }
+        StageBaseline? since = null;
+        var ifMatch = http.Request.Headers[HeaderNames.IfMatch].ToString();
+        if (!string.IsNullOrWhiteSpace(ifMatch) && ifMatch.Trim() != "*")
+        {
+            if (!StageBaseline.TryParseETag(ifMatch, out var baseline))
+                return Problem(StatusCodes.Status400BadRequest, "Invalid If-Match", "If-Match must be the ETag header from GET of this stage, for example \"3-638990000000000000\".");
+            since = baseline;
+        }
+        var save = new StageSave(packId, stageNumber, inputs, request.Technician, request.QcInspector, request.Remarks, since, ConflictHandling.RejectAll);
+        var result = await recorder.SaveStageAsync(save, ActorOf(http, request.Technician), ct);
+        if (!result.Succeeded) return Failure(result, route);
+        http.Response.Headers.ETag = result.Stage!.Baseline.ToETag();
+        return TypedResults.Ok(ToDto(result.Stage, route));
+    }
+
+    private static async Task<IResult> CompleteStage(string packId, int stageNumber, PackRecorder recorder, ProcessRoute route, HttpContext http, CancellationToken ct)
+    {
+        var result = await recorder.CompleteStageAsync(packId, stageNumber, ActorOf(http, null), ct);
+        if (!result.Succeeded) return Failure(result, route);
+        http.Response.Headers.ETag = result.Stage!.Baseline.ToETag();
+        return TypedResults.Ok(ToDto(result.Stage, route));
+    }
+
+    private static async Task<IResult> ReopenStage(string packId, int stageNumber, ReopenRequest? request, PackRecorder recorder, ProcessRoute route,
+        HttpContext http, CancellationToken ct)
+    {
+        var result = await recorder.ReopenStageAsync(packId, stageNumber, request?.Reason ?? "", ActorOf(http, request?.User), ct);
+        if (!result.Succeeded) return Failure(result, route);
+        http.Response.Headers.ETag = result.Stage!.Baseline.ToETag();
+        return TypedResults.Ok(ToDto(result.Stage, route));
+    }
+
+    private static async Task<IResult> GetHistory(string packId, PackRecorder recorder, CancellationToken ct)
+    {
+        if (await recorder.GetPackAsync(packId, ct) is null) return NotRegistered(packId);
+        var history = await recorder.GetHistoryAsync(packId, 5000, ct);
+        return TypedResults.Ok(history.Select(a => new HistoryDto(a.AtUtc, a.StageNumber, a.CheckCode, a.Action, a.Field, a.OldValue, a.NewValue, a.User, a.Client, a.Reason)).ToList());
+    }
+
+    private static Actor ActorOf(HttpContext http, string? user) =>
+        new(string.IsNullOrWhiteSpace(user) ? "api" : user.Trim(), http.Connection.RemoteIpAddress?.ToString());
+
+    private static IResult Failure(RecordingResult result, ProcessRoute? route = null) => result.Status switch
+    {
+        RecordingStatus.NotFound => Problem(StatusCodes.Status404NotFound, "Pack not found", result.Message),
+        RecordingStatus.AlreadyExists => Problem(StatusCodes.Status409Conflict, "Pack exists", result.Message),
+        RecordingStatus.Blocked => Problem(StatusCodes.Status409Conflict, "Stage blocked", result.Message),
+        RecordingStatus.NotReady => Problem(StatusCodes.Status409Conflict, "Stage not ready to complete", result.Message),
+        RecordingStatus.Conflict => ConflictProblem(result, route),
+        _ => Problem(StatusCodes.Status400BadRequest, "Invalid request", result.Message),
+    };
+
+    /// <summary>409 with the fields in conflict and the stage as it is now (and its ETag), so the client can decide and retry.</summary>
+    private static IResult ConflictProblem(RecordingResult result, ProcessRoute? route)
+    {
+        var problem = new ProblemDetails
+        {
+            Status = StatusCodes.Status409Conflict,
+            Title = "Conflicting edit",
+            Detail = result.Message,
+        };
+        problem.Extensions["conflicts"] = (result.Conflicts ?? []).Select(c => new { c.CheckCode, c.Field, yours = c.Mine, current = c.Theirs }).ToList();
+        if (result.Stage is { } stage && route is not null)
+        {
+            problem.Extensions["current"] = ToDto(stage, route);
+            problem.Extensions["etag"] = stage.Baseline.ToETag();
+        }
+        return TypedResults.Problem(problem);
+    }
+
+    private static ProblemHttpResult Problem(int status, string title, string detail) => TypedResults.Problem(detail, statusCode: status, title: title);
+
+    private static IResult NotRegistered(string packId) =>
+        Problem(StatusCodes.Status404NotFound, "Pack not found", $"Pack {packId} is not registered. Create it with POST /api/packs.");
+
+    private static IResult NoSuchStage(ProcessRoute route, int stageNumber) =>
+        Problem(StatusCodes.Status404NotFound, "Stage not found", $"There is no stage {stageNumber}; the route has stages 1 to {route.StageCount}.");
+
+    private static PackDto ToDto(PackView pack) =>
+        new(pack.PackId, pack.ModuleXSerial, pack.ModuleYSerial, pack.Status.ToText(), pack.CurrentStage, pack.CreatedUtc, pack.CompletedUtc,
+            pack.Stages.Select(s => new PackStageDto(s.Number, s.Name, s.Status.ToText(), s.StartedUtc, s.CompletedUtc, s.Blocker?.Describe())).ToList());
+
+    internal static StageDto ToDto(StageView stage, ProcessRoute route)
+    {
+        var definition = route.GetStage(stage.StageNumber);
+        var byCode = stage.Entries.ToDictionary(e => e.CheckCode, StringComparer.Ordinal);
+        static string? Text(QcResult r) => r.HasValue() ? r.ToText() : null;
+        var results = definition.Checks.Select(c =>
+        {
+            var e = byCode.GetValueOrDefault(c.Code);
+            return new StageResultDto(c.Code, c.Description, c.Criterion, Text(e.ModuleX), Text(e.ModuleY), e.MeasuredX, e.MeasuredY);
+        }).ToList();
+        return new StageDto(stage.PackId, stage.StageNumber, stage.StageName, stage.Status.ToText(), stage.Baseline.ToETag(), stage.Technician,
+            stage.QcInspector, stage.Remarks, stage.StartedUtc, stage.CompletedUtc, results,
+            StatusRules.MissingChecks(definition, stage.Entries, Module.X), StatusRules.MissingChecks(definition, stage.Entries, Module.Y),
+            stage.CompletedUtc is null && stage.Status == StageStatus.ReadyToComplete);
+    }
+}
