@@ -45,7 +45,7 @@ public static class LabelSheet
             .label-cell { width: {{w}}mm; height: {{h}}mm; outline: 0.2mm dashed #c8c8c8; break-inside: avoid; page-break-inside: avoid; }
             .label-cell img { display: block; width: {{w}}mm; height: {{h}}mm; image-rendering: pixelated; }
             .sheet-toolbar { max-width: {{Mm(UsableWidthMm)}}mm; margin: 4mm auto 0; display: flex; gap: 16px; align-items: center; }
-            .sheet-toolbar button { font-size: 18px; padding: 12px 28px; cursor: pointer; }
+            .sheet-toolbar button { font-size: 18px; padding: 12px 28px; cursor: pointer; background: #1565c0; color: #fff; border: none; border-radius: 4px; white-space: nowrap; }
             @media print {
               html, body { background: #fff; }
               .sheet-toolbar, .no-print { display: none !important; }
