@@ -81,8 +81,13 @@ public static class LabelImage
         if (!string.IsNullOrEmpty(secondLine))
             canvas.DrawText(secondLine, widthPixels / 2f, textTop + idLine - secondFont.Metrics.Ascent, SKTextAlign.Center, secondFont, textPaint);
 
-        using var image = surface.Snapshot();
-        using var png = image.Encode(SKEncodedImageFormat.Png, 100);
+        // A grey-scale PNG without row filters encodes several times faster than RGBA with the default options and
+        // is smaller: the label is black on white, so nothing is lost (1,000 labels per batch, see the benchmark).
+        using var gray = new SKBitmap(new SKImageInfo(widthPixels, height, SKColorType.Gray8, SKAlphaType.Opaque));
+        if (!surface.ReadPixels(gray.Info, gray.GetPixels(), gray.RowBytes, 0, 0))
+            throw new InvalidOperationException("The label could not be converted to grey scale.");
+        using var pixels = gray.PeekPixels();
+        using var png = pixels.Encode(new SKPngEncoderOptions(SKPngEncoderFilterFlags.NoFilters, 6));
         return new LabelPng(png.ToArray(), widthPixels, height);
     }
 
