@@ -89,7 +89,9 @@ public sealed partial class LabelBatchService(
     /// ZIP and the sheet in a folder of the batch's own.</summary>
     public async Task<LabelBatchResult> GenerateAsync(LabelBatchRequest request, string? requestBaseUrl, CancellationToken ct = default)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var plan = await PlanAsync(request, requestBaseUrl, ct);
+        var planned = System.Diagnostics.Stopwatch.GetElapsedTime(started);
         if (!plan.IsValid)
             return new LabelBatchResult(LabelBatchOutcome.Invalid, string.Join(" ", plan.Errors), plan);
         if (plan.Duplicates.Count > 0 && !request.SkipDuplicates)
@@ -104,6 +106,7 @@ public sealed partial class LabelBatchService(
         Parallel.For(0, toGenerate.Count, new ParallelOptions { CancellationToken = ct }, i =>
             pngs[i] = LabelImage.RenderPng(toGenerate[i].Payload, toGenerate[i].PackId, request.SecondLine, plan.WidthPixels));
 
+        var rendered = System.Diagnostics.Stopwatch.GetElapsedTime(started);
         try
         {
             await using var db = await factory.CreateDbContextAsync(ct);
@@ -122,6 +125,7 @@ public sealed partial class LabelBatchService(
             return new LabelBatchResult(LabelBatchOutcome.Duplicates, DuplicatesMessage(again.Duplicates), again);
         }
 
+        var recorded = System.Diagnostics.Stopwatch.GetElapsedTime(started);
         var labels = toGenerate.Select((l, i) => new GeneratedLabel(l.PackId, l.Payload, l.PackId + ".png", pngs[i].Bytes)).ToList();
         var manifest = new BatchManifest(batchId, now, plan.WidthPixels, pngs[0].HeightPixels, plan.Dpi, $"labels-{batchId}.zip",
             [.. labels.Select(l => new ManifestLabel(l.PackId, l.Payload, l.FileName))]);
@@ -130,7 +134,10 @@ public sealed partial class LabelBatchService(
         var folder = await SaveAsync(manifest, labels, zip, sheet, ct);
 
         var skipped = plan.Labels.Count - labels.Count;
-        logger.LogInformation("Generated label batch {BatchId}: {Count} labels ({Skipped} duplicates skipped) in {Folder}", batchId, labels.Count, skipped, folder);
+        // Phase times (cumulative) show where a slow batch spends its time: checks, drawing, database, files.
+        logger.LogInformation("Generated label batch {BatchId}: {Count} labels ({Skipped} duplicates skipped) in {Folder}; checked {PlanMs} ms, drawn {RenderMs} ms, recorded {RecordMs} ms, saved {TotalMs} ms",
+            batchId, labels.Count, skipped, folder, (int)planned.TotalMilliseconds, (int)rendered.TotalMilliseconds, (int)recorded.TotalMilliseconds,
+            (int)System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         var message = skipped > 0
             ? $"Generated {labels.Count} labels (batch {batchId}); {skipped} duplicates were skipped."
             : $"Generated {labels.Count} labels (batch {batchId}).";
