@@ -4,9 +4,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using BatteryMes.EndToEnd.Infrastructure;
 using Microsoft.Playwright;
-using SkiaSharp;
-using ZXing;
-using ZXing.Common;
+using BatteryMes.Web.Features.QrCodes;
 using static Microsoft.Playwright.Assertions;
 
 namespace BatteryMes.EndToEnd.QrCodes;
@@ -119,9 +117,8 @@ public sealed partial class QrGeneratorTests(BrowserFixture browser) : IAsyncLif
     private static string? Decode(ZipArchiveEntry entry)
     {
         using var stream = entry.Open();
-        using var decoded = SKBitmap.Decode(stream);
-        using var bitmap = decoded.Copy(SKColorType.Bgra8888);
-        var reader = new BarcodeReaderGeneric { Options = new DecodingOptions { TryHarder = true, PossibleFormats = [BarcodeFormat.QR_CODE] } };
-        return reader.Decode(new RGBLuminanceSource(bitmap.Bytes, bitmap.Width, bitmap.Height, RGBLuminanceSource.BitmapFormat.BGRA32))?.Text;
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return new QrDecoder().Decode(copy.ToArray()).Text;
     }
 }

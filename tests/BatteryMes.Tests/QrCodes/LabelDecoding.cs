@@ -1,25 +1,14 @@
 using System.IO.Compression;
+using BatteryMes.Web.Features.QrCodes;
 using SkiaSharp;
-using ZXing;
-using ZXing.Common;
 
 namespace BatteryMes.Tests.QrCodes;
 
-/// <summary>Reads label PNGs back with ZXing.Net (pixels loaded by SkiaSharp), as a scanner would.</summary>
+/// <summary>Reads label PNGs back with ZXing.Net (through the app's QrDecoder), as a scanner would.</summary>
 public static class LabelDecoding
 {
-    public static string? Decode(byte[] png)
-    {
-        using var decoded = SKBitmap.Decode(png) ?? throw new InvalidOperationException("Not an image.");
-        using var bitmap = decoded.Copy(SKColorType.Bgra8888);
-        var source = new RGBLuminanceSource(bitmap.Bytes, bitmap.Width, bitmap.Height, RGBLuminanceSource.BitmapFormat.BGRA32);
-        var reader = new BarcodeReaderGeneric
-        {
-            AutoRotate = true,
-            Options = new DecodingOptions { TryHarder = true, PossibleFormats = [BarcodeFormat.QR_CODE] },
-        };
-        return reader.Decode(source)?.Text;
-    }
+    /// <summary>The app's own decoder (the one Data Entry uses for photos), so the labels are proven against it.</summary>
+    public static string? Decode(byte[] png) => new QrDecoder().Decode(png).Text;
 
     /// <summary>Every PNG in a ZIP: file name to bytes.</summary>
     public static Dictionary<string, byte[]> PngsIn(byte[] zip)

@@ -8,6 +8,7 @@ public static class QrCodesFeature
 {
     public static IServiceCollection AddQrCodes(this IServiceCollection services)
     {
+        services.AddSingleton<QrDecoder>();
         services.AddOptions<QrCodesOptions>().BindConfiguration(QrCodesOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<QrCodesOptions>, QrCodesOptionsValidator>();
         services.AddSingleton<LabelBatchService>();
