@@ -157,6 +157,7 @@ public sealed class LabelBatchServiceTests
         { "bad ID in a list", new LabelBatchRequest { Ids = ["BP-1", "BP 2!"] }, "ID 2: 'BP 2!' is not a valid pack ID" },
         { "base URL that is not a URL", new LabelBatchRequest { Ids = ["BP-1"], BaseUrl = "server:8501/mes" }, "The base URL 'server:8501/mes' is not a web address" },
         { "base URL with a query", new LabelBatchRequest { Ids = ["BP-1"], BaseUrl = "http://mes.local/?x=1" }, "must not contain '?' or '#'" },
+        { "base URL too long for a label", new LabelBatchRequest { Ids = ["BP-1"], BaseUrl = "http://mes.local/" + new string('a', 400) }, "the limit is 400" },
         { "label too small for the code", new LabelBatchRequest { Ids = ["BP-1"], Size = 100 }, "a reliable scan needs 3" },
         { "size in mm too large for A4", new LabelBatchRequest { Ids = ["BP-1"], Size = 200, Unit = LabelSizeUnit.Millimetres, Dpi = 72 }, "takes labels up to 150 mm" },
         { "DPI out of range", new LabelBatchRequest { Ids = ["BP-1"], Dpi = 5 }, "DPI must be between 72 and 1200" },

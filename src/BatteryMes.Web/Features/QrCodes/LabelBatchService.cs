@@ -24,6 +24,7 @@ public sealed partial class LabelBatchService(
 {
     public const int MinPixels = 96, MaxPixels = 4000, MinDpi = 72, MaxDpi = 1200, MaxPadding = 12, MaxSecondLine = 40;
     public const double MaxWidthMillimetres = 150;
+    public const int MaxBaseUrlLength = 400;
     private const int MaxErrorsShown = 10;
 
     private static readonly JsonSerializerOptions ManifestJson = new() { WriteIndented = true };
@@ -182,6 +183,9 @@ public sealed partial class LabelBatchService(
     public static string? CheckBaseUrl(string baseUrl)
     {
         var text = baseUrl.Trim();
+        // The payload column holds 512 characters; the pack ID and "/entry/" need the rest.
+        if (text.Length > MaxBaseUrlLength)
+            return $"The base URL is {text.Length} characters long; the limit is {MaxBaseUrlLength}. Use the server's short LAN name or address.";
         if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps) || string.IsNullOrEmpty(uri.Host))
             return $"The base URL '{Shorten(text)}' is not a web address. Enter the address devices reach Battery MES at, starting with http:// or https:// (e.g. http://192.168.1.20:8501).";
         if (!string.IsNullOrEmpty(uri.Query) || !string.IsNullOrEmpty(uri.Fragment))
