@@ -9,6 +9,7 @@ using BatteryMes.Web.Features.LiveUpdates;
 using BatteryMes.Web.Features.Operations;
 using BatteryMes.Web.Features.QrCodes;
 using BatteryMes.Web.Features.Reports;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Options;
 using MudBlazor.Services;
 
@@ -42,6 +43,9 @@ try
     builder.Services.AddHostedService<DatabaseStartup>();
     builder.Services.AddSingleton<PackChangeFeed>();
 
+    // Keys for circuits and antiforgery survive restarts and do not depend on the service user's home folder.
+    builder.Services.AddDataProtection().SetApplicationName("BatteryMes")
+        .PersistKeysToFileSystem(new DirectoryInfo(home.Resolve(Path.Combine("data", "keys"))));
     builder.Services.AddRazorComponents().AddInteractiveServerComponents();
     builder.Services.AddMudServices();
     builder.Services.AddProblemDetails();

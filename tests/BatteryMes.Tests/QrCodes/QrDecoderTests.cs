@@ -116,7 +116,7 @@ public class QrDecoderTests
             canvas.RotateDegrees(degrees);
             var tilt = SKMatrix.CreateIdentity();
             tilt.Persp0 = 0.00012f; // a little perspective, as from a hand-held phone
-            canvas.Concat(ref tilt);
+            canvas.Concat(in tilt);
             using var labelPaint = new SKPaint { IsAntialias = true };
             canvas.DrawRect(-codeSide * 0.6f, -codeSide * 0.6f, codeSide * 1.2f, codeSide * 1.3f, new SKPaint { Color = SKColors.White });
             using var image = SKImage.FromBitmap(label);

@@ -340,27 +340,31 @@ public sealed class PackRecorder(
         if (reason.Length > 500) return RecordingResult.Fail(RecordingStatus.Invalid, "The reason is longer than 500 characters.");
         var now = time.GetUtcNow().UtcDateTime;
         await using var db = await contexts.CreateDbContextAsync(ct);
-        var pack = await db.Packs.Include(p => p.Stages).ThenInclude(s => s.Results).AsSplitQuery()
-            .FirstOrDefaultAsync(p => p.PackId == packId, ct);
-        if (pack is null) return RecordingResult.Fail(RecordingStatus.NotFound, $"Pack {packId} is not registered.");
-        var record = pack.Stages.FirstOrDefault(s => s.StageNumber == stage.Number);
-        if (record?.CompletedUtc is null) return RecordingResult.Fail(RecordingStatus.Invalid, $"Stage {stage.Number} ({stage.Name}) is not completed; there is nothing to reopen.");
-        var old = record.CompletedUtc.Value.ToString("O");
-        record.CompletedUtc = null;
-        record.UpdatedUtc = now;
-        record.Version++;
-        Restate(pack, record, stage, now);
-        db.AuditLog.Add(Audit(now, pack.PackId, stage.Number, null, "Reopen", "End date", old, null, actor, Clean(reason)));
-        try
+        var strategy = db.Database.CreateExecutionStrategy();
+        var result = await strategy.ExecuteAsync(async () =>
         {
+            db.ChangeTracker.Clear();
+            // Same transaction and pack lock as save and complete: the pack's status is recomputed from all its stages.
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            await LockPackAsync(db, packId, ct);
+            var pack = await db.Packs.Include(p => p.Stages).ThenInclude(s => s.Results).AsSplitQuery()
+                .FirstOrDefaultAsync(p => p.PackId == packId, ct);
+            if (pack is null) return RecordingResult.Fail(RecordingStatus.NotFound, $"Pack {packId} is not registered.");
+            var record = pack.Stages.FirstOrDefault(s => s.StageNumber == stage.Number);
+            if (record?.CompletedUtc is null) return RecordingResult.Fail(RecordingStatus.Invalid, $"Stage {stage.Number} ({stage.Name}) is not completed; there is nothing to reopen.");
+            var old = record.CompletedUtc.Value.ToString("O");
+            record.CompletedUtc = null;
+            record.UpdatedUtc = now;
+            record.Version++;
+            Restate(pack, record, stage, now);
+            db.AuditLog.Add(Audit(now, pack.PackId, stage.Number, null, "Reopen", "End date", old, null, actor, Clean(reason)));
             await db.SaveChangesAsync(ct);
-        }
-        catch (DbUpdateConcurrencyException)
-        {
-            return RecordingResult.Fail(RecordingStatus.Conflict, "Someone else changed this stage at the same moment. Reload and try again.");
-        }
+            await tx.CommitAsync(ct);
+            return RecordingResult.Done(ToView(pack.PackId, stage, record), $"Stage {stage.Number} ({stage.Name}) reopened for correction.");
+        });
+        if (!result.Succeeded) return result;
         await feed.PublishAsync(new PackChange(PackChangeKind.Reopened, packId, stage.Number, now));
-        return RecordingResult.Done(ToView(pack.PackId, stage, record), $"Stage {stage.Number} ({stage.Name}) reopened for correction.");
+        return result;
     }
 
     /// <summary>The fields of a stage (check code or null, field name) that were saved after the baseline a client read.
