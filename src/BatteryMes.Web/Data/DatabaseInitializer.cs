@@ -1,6 +1,7 @@
 using BatteryMes.Web.Configuration;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
 
 namespace BatteryMes.Web.Data;
@@ -30,7 +31,12 @@ public sealed class DatabaseInitializer(
 
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var known = db.Database.GetMigrations().ToList();
-        var applied = (await db.Database.GetAppliedMigrationsAsync(cancellationToken)).ToList();
+        // Ask whether the history table exists first: on a new PostgreSQL database, reading it directly logs a
+        // failed command that looks alarming in the journal although nothing is wrong.
+        var history = db.GetService<IHistoryRepository>();
+        var applied = await history.ExistsAsync(cancellationToken)
+            ? (await db.Database.GetAppliedMigrationsAsync(cancellationToken)).ToList()
+            : [];
         var unknown = applied.Except(known).ToList();
         if (unknown.Count > 0)
             throw new DatabaseTooNewException(
