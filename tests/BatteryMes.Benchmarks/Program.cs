@@ -1,5 +1,6 @@
 using System.Globalization;
 using BatteryMes.Benchmarks.Benchmarks;
+using BatteryMes.Benchmarks.Load;
 using BatteryMes.Benchmarks.Reporting;
 using BatteryMes.Benchmarks.Seeding;
 using BatteryMes.Web.Configuration;
@@ -10,6 +11,7 @@ using BenchmarkDotNet.Running;
 // Battery MES benchmarks. scripts/bench.sh is the way in; it passes:
 //   run  [--packs 1000,100000] [--providers Sqlite,PostgreSQL] [--only StageSave,Snapshot] [--out artifacts/benchmarks/results.md]
 //   seed --packs N [--provider Sqlite|PostgreSQL]     (prints the seeded SQLite file or PostgreSQL database; for load and fault runs)
+//   load --url http://127.0.0.1:PORT --pid APP_PID [--users 10,25,50] [--seconds 30] [--out artifacts/load/results.md]   (scripts/load.sh)
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 var command = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "run";
 string Option(string name, string fallback)
@@ -27,9 +29,26 @@ if (command == "seed")
     return 0;
 }
 
+if (command == "load")
+{
+    var users = Option("users", "10,25,50").Split(',').Select(u => int.Parse(u, CultureInfo.InvariantCulture)).ToList();
+    var seconds = int.Parse(Option("seconds", "30"), CultureInfo.InvariantCulture);
+    var loadStarted = DateTime.UtcNow;
+    var loadAtStart = ResultsTable.LoadAverage();
+    var steps = await ApiLoadRun.RunAsync(Option("url", "http://127.0.0.1:8612"), int.Parse(Option("pid", "0"), CultureInfo.InvariantCulture),
+        users, TimeSpan.FromSeconds(seconds), BenchServices.LoadRoute());
+    var file = Option("out", "artifacts/load/results.md");
+    Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
+    var text = $"# Battery MES load run (JSON API users)\n\nRun {loadStarted:yyyy-MM-dd HH:mm} UTC, {seconds} s per step, against the app on loopback. " +
+        $"Machine: {ResultsTable.MachineDescription()}. Load average at start: {loadAtStart}.\n\n{ApiLoadRun.Table(steps)}";
+    File.WriteAllText(file, text);
+    Console.WriteLine(text);
+    return steps.Any(s => s.Errors > 0) ? 1 : 0;
+}
+
 if (command != "run")
 {
-    Console.Error.WriteLine($"Unknown command '{command}'. Use 'run' or 'seed'.");
+    Console.Error.WriteLine($"Unknown command '{command}'. Use 'run', 'seed' or 'load'.");
     return 2;
 }
 

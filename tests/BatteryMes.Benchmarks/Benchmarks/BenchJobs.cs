@@ -32,7 +32,7 @@ public abstract class BoundedConfig : ManualConfig
 public sealed class SaveConfig() : BoundedConfig(warmups: 3, iterations: 30);
 
 /// <summary>For whole-database operations that take seconds at 100,000 packs.</summary>
-public sealed class SnapshotConfig() : BoundedConfig(warmups: 1, iterations: 4);
+public sealed class SnapshotConfig() : BoundedConfig(warmups: 1, iterations: 3);
 
 /// <summary>Which providers and pack counts to run: scripts/bench.sh passes them through the environment.</summary>
 public static class BenchScope

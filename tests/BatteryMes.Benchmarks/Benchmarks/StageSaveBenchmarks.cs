@@ -74,9 +74,8 @@ public class StageSaveBenchmarks
     {
         var rowId = _packs[(_next - 1) % _packs.Count].RowId;
         using var db = _contexts.CreateDbContext();
-        var stageRecords = db.StageRecords.Where(s => s.PackRowId == rowId && s.StageNumber == _stage.Number);
-        db.CheckResults.Where(r => stageRecords.Contains(r.StageRecord)).ExecuteDelete();
-        stageRecords.ExecuteDelete();
+        // The check results go with their stage record (ON DELETE CASCADE, foreign keys on for both providers).
+        db.StageRecords.Where(s => s.PackRowId == rowId && s.StageNumber == _stage.Number).ExecuteDelete();
         db.Packs.Where(p => p.Id == rowId).ExecuteUpdate(s => s
             .SetProperty(p => p.Status, PackStatus.InProcess)
             .SetProperty(p => p.CurrentStage, _stage.Number)
