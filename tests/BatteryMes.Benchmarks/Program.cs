@@ -72,14 +72,24 @@ var suites = new (string Name, Type Type, bool PostgresToo)[]
 };
 var config = DefaultConfig.Instance.WithArtifactsPath(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(output))!, "bdn"));
 var summaries = new List<Summary>();
+var failed = false;
 foreach (var suite in suites.Where(s => only.Length == 0 || only.Contains(s.Name, StringComparer.OrdinalIgnoreCase)))
 {
     if (!suite.PostgresToo && !BenchScope.Providers.Contains(DatabaseProvider.Sqlite)) continue;
-    summaries.Add(BenchmarkRunner.Run(suite.Type, config));
+    try
+    {
+        summaries.Add(BenchmarkRunner.Run(suite.Type, config));
+    }
+    catch (InvalidOperationException ex)
+    {
+        // One suite failing (for example a case over the toolchain's time limit) must not lose the others' figures.
+        Console.Error.WriteLine($"Suite {suite.Name} failed: {ex.Message}");
+        failed = true;
+    }
 }
 
 var table = ResultsTable.Write(output, summaries, started, load);
 Console.WriteLine();
 Console.WriteLine(table);
 Console.WriteLine($"Written to {Path.GetFullPath(output)}");
-return summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success)) ? 1 : 0;
+return failed || summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success)) ? 1 : 0;

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using BatteryMes.Tests.Infrastructure;
 
@@ -33,7 +32,7 @@ public sealed class AppProcess : IAsyncDisposable
     /// <summary>Starts the app and waits until /health answers (the database is migrated before Kestrel listens).</summary>
     public static async Task<AppProcess> StartAsync(TestDatabase database, IDictionary<string, string>? settings = null)
     {
-        var port = FreePort();
+        var port = PostgresServer.FreePort();
         var psi = new ProcessStartInfo("dotnet", $"\"{Path.Combine(AppContext.BaseDirectory, "BatteryMes.dll")}\"")
         {
             WorkingDirectory = database.Folder,
@@ -100,14 +99,5 @@ public sealed class AppProcess : IAsyncDisposable
             if (_output.Length > 200_000) _output.Remove(0, 100_000);
             _output.AppendLine(line);
         }
-    }
-
-    private static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 }
