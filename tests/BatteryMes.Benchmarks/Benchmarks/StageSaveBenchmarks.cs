@@ -87,6 +87,13 @@ public class StageSaveBenchmarks
     {
         _services.Dispose();
         if (Provider == DatabaseProvider.PostgreSQL) SeededDatabases.DropPostgres(_connectionString);
+        else
+        {
+            // The working copy of 100,000 packs is 1.2 GB: do not leave it behind.
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            var file = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(_connectionString).DataSource;
+            Directory.Delete(Path.GetDirectoryName(file)!, recursive: true);
+        }
     }
 
     /// <summary>What a technician enters for a whole stage: every check OK for both modules, measured values
