@@ -1,0 +1,95 @@
+using System.Globalization;
+using BatteryMes.Benchmarks.Benchmarks;
+using BatteryMes.Benchmarks.Load;
+using BatteryMes.Benchmarks.Reporting;
+using BatteryMes.Benchmarks.Seeding;
+using BatteryMes.Web.Configuration;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Reports;
+using BenchmarkDotNet.Running;
+
+// Battery MES benchmarks. scripts/bench.sh is the way in; it passes:
+//   run  [--packs 1000,100000] [--providers Sqlite,PostgreSQL] [--only StageSave,Snapshot] [--out artifacts/benchmarks/results.md]
+//   seed --packs N [--provider Sqlite|PostgreSQL]     (prints the seeded SQLite file or PostgreSQL database; for load and fault runs)
+//   load --url http://127.0.0.1:PORT --pid APP_PID [--users 10,25,50] [--seconds 30] [--out artifacts/load/results.md]   (scripts/load.sh)
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+var command = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "run";
+string Option(string name, string fallback)
+{
+    var at = Array.IndexOf(args, "--" + name);
+    return at >= 0 && at + 1 < args.Length ? args[at + 1] : fallback;
+}
+
+if (command == "seed")
+{
+    var packs = int.Parse(Option("packs", "1000"), CultureInfo.InvariantCulture);
+    var provider = DatabaseOptions.TryParseProvider(Option("provider", "Sqlite"), out var kind) ? kind : DatabaseProvider.Sqlite;
+    SeededDatabases.Log = Console.Error.WriteLine;
+    Console.WriteLine(provider == DatabaseProvider.Sqlite ? SeededDatabases.SqliteSeed(packs) : SeededDatabases.PostgresSeed(packs));
+    return 0;
+}
+
+if (command == "load")
+{
+    var users = Option("users", "10,25,50").Split(',').Select(u => int.Parse(u, CultureInfo.InvariantCulture)).ToList();
+    var seconds = int.Parse(Option("seconds", "30"), CultureInfo.InvariantCulture);
+    var loadStarted = DateTime.UtcNow;
+    var loadAtStart = ResultsTable.LoadAverage();
+    var steps = await ApiLoadRun.RunAsync(Option("url", "http://127.0.0.1:8612"), int.Parse(Option("pid", "0"), CultureInfo.InvariantCulture),
+        users, TimeSpan.FromSeconds(seconds), BenchServices.LoadRoute());
+    var file = Option("out", "artifacts/load/results.md");
+    Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
+    var text = $"# Battery MES load run (JSON API users)\n\nRun {loadStarted:yyyy-MM-dd HH:mm} UTC, {seconds} s per step, against the app on loopback. " +
+        $"Machine: {ResultsTable.MachineDescription()}. Load average at start: {loadAtStart}.\n\n{ApiLoadRun.Table(steps)}";
+    File.WriteAllText(file, text);
+    Console.WriteLine(text);
+    return steps.Any(s => s.Errors > 0) ? 1 : 0;
+}
+
+if (command != "run")
+{
+    Console.Error.WriteLine($"Unknown command '{command}'. Use 'run', 'seed' or 'load'.");
+    return 2;
+}
+
+Environment.SetEnvironmentVariable(BenchScope.PacksVariable, Option("packs", Environment.GetEnvironmentVariable(BenchScope.PacksVariable) ?? "1000,100000"));
+Environment.SetEnvironmentVariable(BenchScope.ProvidersVariable, Option("providers", Environment.GetEnvironmentVariable(BenchScope.ProvidersVariable) ?? "Sqlite,PostgreSQL"));
+var only = Option("only", "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+var output = Option("out", "artifacts/benchmarks/results.md");
+var started = DateTime.UtcNow;
+var load = ResultsTable.LoadAverage();
+
+// Seed first (outside any measurement), so that the log shows seeding separately and its time is reported.
+foreach (var provider in BenchScope.Providers)
+    foreach (var packs in BenchScope.PackCounts)
+        _ = provider == DatabaseProvider.Sqlite ? SeededDatabases.SqliteSeed(packs) : SeededDatabases.PostgresSeed(packs);
+
+// Each benchmark class is one line here; a feature's benchmarks (dashboard, reports, backups, labels) join the list.
+var suites = new (string Name, Type Type, bool PostgresToo)[]
+{
+    ("StageSave", typeof(StageSaveBenchmarks), true),
+    ("Snapshot", typeof(SnapshotBenchmarks), false),
+};
+var config = DefaultConfig.Instance.WithArtifactsPath(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(output))!, "bdn"));
+var summaries = new List<Summary>();
+var failed = false;
+foreach (var suite in suites.Where(s => only.Length == 0 || only.Contains(s.Name, StringComparer.OrdinalIgnoreCase)))
+{
+    if (!suite.PostgresToo && !BenchScope.Providers.Contains(DatabaseProvider.Sqlite)) continue;
+    try
+    {
+        summaries.Add(BenchmarkRunner.Run(suite.Type, config));
+    }
+    catch (InvalidOperationException ex)
+    {
+        // One suite failing (for example a case over the toolchain's time limit) must not lose the others' figures.
+        Console.Error.WriteLine($"Suite {suite.Name} failed: {ex.Message}");
+        failed = true;
+    }
+}
+
+var table = ResultsTable.Write(output, summaries, started, load);
+Console.WriteLine();
+Console.WriteLine(table);
+Console.WriteLine($"Written to {Path.GetFullPath(output)}");
+return failed || summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success)) ? 1 : 0;

@@ -1,0 +1,62 @@
+using BatteryMes.Web.Configuration;
+using BatteryMes.Web.Data;
+using BatteryMes.Web.Domain;
+using BatteryMes.Web.Features.Backups;
+using BatteryMes.Web.Features.Dashboard;
+using BatteryMes.Web.Features.DataEntry;
+using BatteryMes.Web.Features.LiveUpdates;
+using BatteryMes.Web.Features.QrCodes;
+using BatteryMes.Web.Features.Reports;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace BatteryMes.Benchmarks.Seeding;
+
+/// <summary>The app's real services (as Program.cs composes them, without the web server) against one database,
+/// with every output folder under <paramref name="folder"/>. Each feature's Add method is called, so a
+/// feature's service (dashboard queries, report writers, backups, labels) can be resolved here once it lands.</summary>
+public static class BenchServices
+{
+    public static string RoutePath => Path.Combine(AppContext.BaseDirectory, "templates", "route.json");
+
+    public static ProcessRoute LoadRoute() => RouteFile.Load(RoutePath);
+
+    public static ServiceProvider Build(DatabaseProvider provider, string connectionString, string folder)
+    {
+        Directory.CreateDirectory(folder);
+        var settings = new Dictionary<string, string?>
+        {
+            ["BatteryMes:Database:Provider"] = provider.ToString(),
+            ["BatteryMes:Database:ConnectionString"] = connectionString,
+            ["BatteryMes:Folders:Backups"] = Path.Combine(folder, "backups"),
+            ["BatteryMes:Folders:ExcelReports"] = Path.Combine(folder, "excel_reports"),
+            ["BatteryMes:Folders:QrCodes"] = Path.Combine(folder, "qr_codes"),
+            ["BatteryMes:Folders:Logs"] = Path.Combine(folder, "logs"),
+            ["BatteryMes:Route:File"] = RoutePath,
+        };
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        var home = new AppHome(folder);
+        var database = new DatabaseOptions { Provider = provider.ToString(), ConnectionString = connectionString };
+
+        var services = new ServiceCollection();
+        // Warnings only: the benchmarks measure the work, not the console.
+        services.AddLogging(b => b.AddConsole().SetMinimumLevel(LogLevel.Warning));
+        services.AddSingleton<IConfiguration>(configuration);
+        services.AddSingleton(home);
+        services.AddSingleton(LoadRoute());
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<PlantClock>();
+        services.AddBatteryMesOptions();
+        services.AddMesDatabase(database, home);
+        services.AddSingleton<IPreMigrationBackup, SqlitePreMigrationBackup>();
+        services.AddSingleton<DatabaseInitializer>();
+        services.AddSingleton<PackChangeFeed>();
+        services.AddDataEntry();
+        services.AddDashboard();
+        services.AddReports();
+        services.AddQrCodes();
+        services.AddBackups();
+        return services.BuildServiceProvider();
+    }
+}
