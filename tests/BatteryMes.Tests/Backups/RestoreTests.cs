@@ -135,13 +135,14 @@ public class RestoreTests
         try
         {
             first = Task.Run(() => restorer.RestoreAsync(entry.Name, BackupRig.AdminPasswordText, "admin 1"));
-            RestoreResult? second = null;
-            await BackupRig.EventuallyAsync(async () =>
-            {
-                second = await restorer.RestoreAsync(entry.Name, BackupRig.AdminPasswordText, "admin 2");
-                return second.Status == RestoreStatus.Busy;
-            }, "the second restore told to wait");
-            Assert.Contains("Another restore is running", second!.Message);
+            // Wait until the first restore is under way: a second one started earlier would take the lock itself
+            // and then wait at the snapshot lock this test holds, forever.
+            await BackupRig.EventuallyAsync(() => Task.FromResult(restorer.IsRunning), "the first restore under way");
+
+            var second = await restorer.RestoreAsync(entry.Name, BackupRig.AdminPasswordText, "admin 2");
+
+            Assert.Equal(RestoreStatus.Busy, second.Status);
+            Assert.Contains("Another restore is running", second.Message);
         }
         finally
         {

@@ -66,7 +66,6 @@ public sealed class BackupService(
                 await Task.Run(() => SnapshotFile.CopyOnline(liveFile, partial), ct);
             else
                 await RowCopy.ExportToSqliteAsync(contexts, partial, ct);
-            File.Move(partial, path, overwrite: false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -77,7 +76,9 @@ public sealed class BackupService(
             return new SnapshotResult(false, LastProblem, null);
         }
 
-        var check = await Task.Run(() => SnapshotFile.Verify(path), ct);
+        // Verify the copy and write its record before it gets its final name: the history (and a reader racing with
+        // this snapshot) never sees a finished-looking backup without its verdict.
+        var check = await Task.Run(() => SnapshotFile.Verify(partial), ct);
         var sidecar = new BackupSidecar(now, trigger, check.Verified, check.Problem, check.RowCounts, check.Schema, target.Provider.ToString(), changes);
         try
         {
@@ -86,6 +87,18 @@ public sealed class BackupService(
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             log.LogWarning(ex, "The record of snapshot {BackupName} could not be written", name);
+        }
+        try
+        {
+            File.Move(partial, path, overwrite: false);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            TryDelete(partial);
+            TryDelete(BackupCatalog.SidecarPath(path));
+            LastProblem = $"The backup could not be written to {folder}: {ex.Message} Saves keep working; check that the folder exists, is writable and has free space (setting {FolderOptions.Section}:Backups).";
+            log.LogError(ex, "Snapshot ({Trigger}) could not be written to {BackupFolder}", trigger, folder);
+            return new SnapshotResult(false, LastProblem, null);
         }
         var entry = catalog.List().FirstOrDefault(e => e.Name == name)
             ?? new BackupEntry(name, path, now, trigger, BackupTrigger.IsKeptApart(trigger), new FileInfo(path).Length, check.Verified, check.Problem, check.RowCounts, check.Schema, target.Provider.ToString());

@@ -72,6 +72,9 @@ public sealed class DatabaseRestorer(
         }
     }
 
+    /// <summary>True while a restore holds the one-at-a-time lock (tests wait for it instead of racing it).</summary>
+    internal bool IsRunning => _oneAtATime.CurrentCount == 0;
+
     private async Task<RestoreResult> RestoreExclusiveAsync(string file, string? user, CancellationToken ct)
     {
         var name = Path.GetFileName(file);
