@@ -11,6 +11,7 @@ using BenchmarkDotNet.Running;
 // Battery MES benchmarks. scripts/bench.sh is the way in; it passes:
 //   run  [--packs 1000,100000] [--providers Sqlite,PostgreSQL] [--only StageSave,Snapshot] [--out artifacts/benchmarks/results.md]
 //   seed --packs N [--provider Sqlite|PostgreSQL]     (prints the seeded SQLite file or PostgreSQL database; for load and fault runs)
+//   latency [--packs 1000] [--saves 40] [--delay-ms 500] [--out artifacts/benchmarks/latency.md]   (save-to-screen latency, in process)
 //   load --url http://127.0.0.1:PORT --pid APP_PID [--users 10,25,50] [--seconds 30] [--out artifacts/load/results.md]   (scripts/load.sh)
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 var command = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "run";
@@ -46,9 +47,26 @@ if (command == "load")
     return steps.Any(s => s.Errors > 0) ? 1 : 0;
 }
 
+if (command == "latency")
+{
+    var packs = int.Parse(Option("packs", "1000"), CultureInfo.InvariantCulture);
+    var saves = int.Parse(Option("saves", "40"), CultureInfo.InvariantCulture);
+    var delay = int.Parse(Option("delay-ms", "500"), CultureInfo.InvariantCulture);
+    var loadAtStart = ResultsTable.LoadAverage();
+    var latencyStarted = DateTime.UtcNow;
+    var figures = await SaveToScreenLatency.RunAsync(packs, saves, delay);
+    var file = Option("out", "artifacts/benchmarks/latency.md");
+    Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
+    var text = $"# Save-to-screen latency (in process, SQLite, {packs} packs)\n\nRun {latencyStarted:yyyy-MM-dd HH:mm} UTC, {figures.Saves} saves (stage 7, 22 checks). " +
+        $"Machine: {ResultsTable.MachineDescription()}. Load average at start: {loadAtStart}.\n\n{SaveToScreenLatency.Table(figures)}";
+    File.WriteAllText(file, text);
+    Console.WriteLine(text);
+    return 0;
+}
+
 if (command != "run")
 {
-    Console.Error.WriteLine($"Unknown command '{command}'. Use 'run', 'seed' or 'load'.");
+    Console.Error.WriteLine($"Unknown command '{command}'. Use 'run', 'seed', 'latency' or 'load'.");
     return 2;
 }
 
@@ -69,6 +87,11 @@ var suites = new (string Name, Type Type, bool PostgresToo)[]
 {
     ("StageSave", typeof(StageSaveBenchmarks), true),
     ("Snapshot", typeof(SnapshotBenchmarks), false),
+    ("DashboardForm", typeof(DashboardAndFormBenchmarks), false),
+    ("BackupService", typeof(BackupServiceBenchmarks), false),
+    ("MasterWorkbook", typeof(MasterWorkbookBenchmarks), false),
+    ("ResultsCsv", typeof(ResultsCsvBenchmarks), false),
+    ("LabelBatch", typeof(LabelBatchBenchmarks), false),
 };
 var config = DefaultConfig.Instance.WithArtifactsPath(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(output))!, "bdn"));
 var summaries = new List<Summary>();

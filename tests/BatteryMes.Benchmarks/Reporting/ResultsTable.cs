@@ -30,7 +30,9 @@ public static class ResultsTable
             {
                 var c = report.BenchmarkCase;
                 var provider = c.Parameters.Items.FirstOrDefault(p => p.Name == "Provider")?.Value?.ToString() ?? "Sqlite";
-                var packs = c.Parameters.Items.FirstOrDefault(p => p.Name == "Packs")?.Value is int n ? n.ToString("N0", CultureInfo.InvariantCulture) : "";
+                var packs = c.Parameters.Items.FirstOrDefault(p => p.Name == "Packs")?.Value is int n ? n.ToString("N0", CultureInfo.InvariantCulture)
+                    // A suite without a pack-count parameter (master workbook selection): show its own parameter instead.
+                    : string.Join(", ", c.Parameters.Items.Where(p => p.Name != "Provider").Select(p => p.Value));
                 var s = report.ResultStatistics;
                 var allocated = report.GcStats.GetBytesAllocatedPerOperation(c);
                 sb.Append($"| {c.Descriptor.WorkloadMethodDisplayInfo.Trim('\'')} | {provider} | {packs} | ");

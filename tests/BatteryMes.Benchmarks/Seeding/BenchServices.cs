@@ -22,7 +22,8 @@ public static class BenchServices
 
     public static ProcessRoute LoadRoute() => RouteFile.Load(RoutePath);
 
-    public static ServiceProvider Build(DatabaseProvider provider, string connectionString, string folder)
+    public static ServiceProvider Build(DatabaseProvider provider, string connectionString, string folder,
+        IReadOnlyDictionary<string, string?>? extraSettings = null)
     {
         Directory.CreateDirectory(folder);
         var settings = new Dictionary<string, string?>
@@ -34,7 +35,9 @@ public static class BenchServices
             ["BatteryMes:Folders:QrCodes"] = Path.Combine(folder, "qr_codes"),
             ["BatteryMes:Folders:Logs"] = Path.Combine(folder, "logs"),
             ["BatteryMes:Route:File"] = RoutePath,
+            ["BatteryMes:Reports:TemplateFile"] = Path.Combine(AppContext.BaseDirectory, "templates", "process-card-template.xlsx"),
         };
+        foreach (var (key, value) in extraSettings ?? new Dictionary<string, string?>()) settings[key] = value;
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var home = new AppHome(folder);
         var database = new DatabaseOptions { Provider = provider.ToString(), ConnectionString = connectionString };
