@@ -213,11 +213,10 @@ public sealed class PackRecorder(
             db.ChangeTracker.Clear();
             await using var tx = await db.Database.BeginTransactionAsync(ct);
             await LockPackAsync(db, save.PackId, ct);
-            var pack = await db.Packs.Include(p => p.Stages).ThenInclude(s => s.Results)
-                .AsSplitQuery().FirstOrDefaultAsync(p => p.PackId == save.PackId, ct);
+            var pack = await LoadPackForWriteAsync(db, save.PackId, stage.Number, ct);
             if (pack is null) return RecordingResult.Fail(RecordingStatus.NotFound, $"Pack {save.PackId} is not registered. Create it first.");
 
-            var blocker = StatusRules.BlockerFor(route, stage.Number, EntriesByStage(pack));
+            var blocker = await BlockerForAsync(db, pack, stage.Number, ct);
             if (blocker is not null) return RecordingResult.Fail(RecordingStatus.Blocked, blocker.Describe(), blocker);
 
             var record = pack.Stages.FirstOrDefault(s => s.StageNumber == stage.Number);
@@ -304,10 +303,9 @@ public sealed class PackRecorder(
             db.ChangeTracker.Clear();
             await using var tx = await db.Database.BeginTransactionAsync(ct);
             await LockPackAsync(db, packId, ct);
-            var pack = await db.Packs.Include(p => p.Stages).ThenInclude(s => s.Results)
-                .AsSplitQuery().FirstOrDefaultAsync(p => p.PackId == packId, ct);
+            var pack = await LoadPackForWriteAsync(db, packId, stage.Number, ct);
             if (pack is null) return RecordingResult.Fail(RecordingStatus.NotFound, $"Pack {packId} is not registered.");
-            var blocker = StatusRules.BlockerFor(route, stage.Number, EntriesByStage(pack));
+            var blocker = await BlockerForAsync(db, pack, stage.Number, ct);
             if (blocker is not null) return RecordingResult.Fail(RecordingStatus.Blocked, blocker.Describe(), blocker);
             var record = pack.Stages.FirstOrDefault(s => s.StageNumber == stage.Number);
             var entries = record?.Results.Select(r => r.ToEntry()).ToList() ?? [];
@@ -347,8 +345,7 @@ public sealed class PackRecorder(
             // Same transaction and pack lock as save and complete: the pack's status is recomputed from all its stages.
             await using var tx = await db.Database.BeginTransactionAsync(ct);
             await LockPackAsync(db, packId, ct);
-            var pack = await db.Packs.Include(p => p.Stages).ThenInclude(s => s.Results).AsSplitQuery()
-                .FirstOrDefaultAsync(p => p.PackId == packId, ct);
+            var pack = await LoadPackForWriteAsync(db, packId, stage.Number, ct);
             if (pack is null) return RecordingResult.Fail(RecordingStatus.NotFound, $"Pack {packId} is not registered.");
             var record = pack.Stages.FirstOrDefault(s => s.StageNumber == stage.Number);
             if (record?.CompletedUtc is null) return RecordingResult.Fail(RecordingStatus.Invalid, $"Stage {stage.Number} ({stage.Name}) is not completed; there is nothing to reopen.");
@@ -385,6 +382,34 @@ public sealed class PackRecorder(
         (savedOthers ? "Saved the fields nobody else changed. " : NothingSavedPrefix + ": ")
         + (conflicts.Count == 1 ? "1 field was" : $"{conflicts.Count} fields were")
         + " changed by someone else after you opened this stage. Compare the values and choose which to keep.";
+
+    /// <summary>The pack (tracked) with every stage record's stored status, and the check results of the one stage
+    /// being written. A pack's other stages can hold a hundred and more result rows; the pack status needs only their
+    /// stored statuses (<see cref="Restate"/>), and blocking reads results only where a NOT OK is stored.</summary>
+    private static async Task<Pack?> LoadPackForWriteAsync(MesDbContext db, string packId, int stageNumber, CancellationToken ct)
+    {
+        var pack = await db.Packs.Include(p => p.Stages).FirstOrDefaultAsync(p => p.PackId == packId, ct);
+        var record = pack?.Stages.FirstOrDefault(s => s.StageNumber == stageNumber);
+        // Tracked, so the results attach to record.Results.
+        if (record is not null) await db.CheckResults.Where(r => r.StageRecordId == record.Id).LoadAsync(ct);
+        return pack;
+    }
+
+    /// <summary>The earlier stage and check that block <paramref name="stageNumber"/>, decided by <see cref="StatusRules.BlockerFor"/>.
+    /// Only earlier stages whose stored NOT OK count (or status) says they hold a NOT OK can block, so only their
+    /// results are read; a pack without a NOT OK costs no query.</summary>
+    private async Task<Blocker?> BlockerForAsync(MesDbContext db, Pack pack, int stageNumber, CancellationToken ct)
+    {
+        var suspects = pack.Stages
+            .Where(s => s.StageNumber < stageNumber && (s.NotOkCount > 0 || s.Status == StageStatus.QcNotOk))
+            .ToDictionary(s => s.Id, s => s.StageNumber);
+        if (suspects.Count == 0) return null;
+        var ids = suspects.Keys.ToList();
+        var rows = await db.CheckResults.AsNoTracking().Where(r => ids.Contains(r.StageRecordId)).ToListAsync(ct);
+        var entries = rows.GroupBy(r => suspects[r.StageRecordId])
+            .ToDictionary(g => g.Key, g => (IReadOnlyCollection<CheckEntry>)g.Select(r => r.ToEntry()).ToList());
+        return StatusRules.BlockerFor(route, stageNumber, entries);
+    }
 
     /// <summary>Serialises writers of one pack for the rest of the transaction. SQLite's transactions are already
     /// exclusive (BEGIN IMMEDIATE); PostgreSQL needs a row lock, or two first saves of one stage would both insert it.</summary>
