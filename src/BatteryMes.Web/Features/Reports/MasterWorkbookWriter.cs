@@ -11,11 +11,11 @@ namespace BatteryMes.Web.Features.Reports;
 public sealed record MasterResult(int Packs, int PackSheets, string Note, string FileName);
 
 /// <summary>All packs of a filter in one workbook (GET /api/reports/master.xlsx): a summary sheet first (one row per
-/// pack), then one sheet per pack in the plant's form, copied from the template sheet inside the same workbook
-/// (one template read instead of one per pack).
-/// Limits, because ClosedXML builds the whole workbook in memory: per-pack sheets only when the filter holds at most
-/// BatteryMes:Reports:MaxPackSheets packs (default 50), otherwise the summary alone with a note; the summary itself
-/// stops at <see cref="MaxSummaryRows"/> packs (the CSV export has no limit).</summary>
+/// pack), then one sheet per pack in the plant's form. Built with the OpenXml SDK on a copy of the template package:
+/// the summary is streamed, each pack sheet is the template sheet's XML with the pack's values (see FormSheetXml).
+/// Limits: per-pack sheets only when the filter holds at most BatteryMes:Reports:MaxPackSheets packs (default 500),
+/// otherwise the summary alone with a note; the summary itself stops at <see cref="MaxSummaryRows"/> packs (the CSV
+/// export has no limit).</summary>
 public sealed class MasterWorkbookWriter(
     FormTemplateStore templates,
     PackReportReader reader,
@@ -29,7 +29,6 @@ public sealed class MasterWorkbookWriter(
     public const string SummarySheetName = "Summary";
     public const int MaxSummaryRows = 20_000;
     public const int SummaryHeaderRow = 5;
-    private const int FixedColumns = 7;
 
     public int MaxPackSheets => options.Value.MaxPackSheets;
 
