@@ -12,6 +12,7 @@ using BenchmarkDotNet.Running;
 //   run  [--packs 1000,100000] [--providers Sqlite,PostgreSQL] [--only StageSave,Snapshot] [--out artifacts/benchmarks/results.md]
 //   seed --packs N [--provider Sqlite|PostgreSQL]     (prints the seeded SQLite file or PostgreSQL database; for load and fault runs)
 //   latency [--packs 1000] [--saves 40] [--delay-ms 500] [--out artifacts/benchmarks/latency.md]   (save-to-screen latency, in process)
+//   reports [--packs 1000] [--rounds 3] [--sheets N] (wall-clock times of the pack form and master workbook writers)
 //   load --url http://127.0.0.1:PORT --pid APP_PID [--users 10,25,50] [--seconds 30] [--out artifacts/load/results.md]   (scripts/load.sh)
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 var command = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "run";
@@ -27,6 +28,13 @@ if (command == "seed")
     var provider = DatabaseOptions.TryParseProvider(Option("provider", "Sqlite"), out var kind) ? kind : DatabaseProvider.Sqlite;
     SeededDatabases.Log = Console.Error.WriteLine;
     Console.WriteLine(provider == DatabaseProvider.Sqlite ? SeededDatabases.SqliteSeed(packs) : SeededDatabases.PostgresSeed(packs));
+    return 0;
+}
+
+if (command == "reports")
+{
+    Console.WriteLine(await ReportTimings.RunAsync(int.Parse(Option("packs", "1000"), CultureInfo.InvariantCulture), int.Parse(Option("rounds", "3"), CultureInfo.InvariantCulture),
+        int.Parse(Option("sheets", Option("packs", "1000")), CultureInfo.InvariantCulture)));
     return 0;
 }
 

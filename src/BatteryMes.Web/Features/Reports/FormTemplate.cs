@@ -192,7 +192,38 @@ public sealed class FormTemplate(string path, byte[] content, FormLayout layout)
     public string Path { get; } = path;
     public FormLayout Layout { get; } = layout;
 
+    private readonly Lazy<FormSheetXml> _sheetXml = new(() => CompileSheet(content, layout));
+
     public XLWorkbook Open() => new(new MemoryStream(content, writable: false));
+
+    /// <summary>The form sheet cut into fixed XML and fillable cells, made once per template (see <see cref="FormSheetXml"/>).</summary>
+    public FormSheetXml SheetXml => _sheetXml.Value;
+
+    /// <summary>A private, editable copy of the template workbook: the caller fills it and disposes the document
+    /// before reading the buffer.</summary>
+    public (MemoryStream Buffer, SpreadsheetDocument Document) OpenPackage()
+    {
+        var buffer = new MemoryStream(content.Length * 2);
+        buffer.Write(content);
+        buffer.Position = 0;
+        return (buffer, SpreadsheetDocument.Open(buffer, isEditable: true));
+    }
+
+    /// <summary>The form sheet of a workbook made from this template.</summary>
+    public (Sheet Sheet, WorksheetPart Part) FormSheet(SpreadsheetDocument document)
+    {
+        var workbookPart = document.WorkbookPart!;
+        var sheet = workbookPart.Workbook.Sheets!.Elements<Sheet>().First(s => s.Name?.Value == Layout.SheetName);
+        return (sheet, (WorksheetPart)workbookPart.GetPartById(sheet.Id!.Value!));
+    }
+
+    private static FormSheetXml CompileSheet(byte[] content, FormLayout layout)
+    {
+        using var document = SpreadsheetDocument.Open(new MemoryStream(content, writable: false), isEditable: false);
+        var workbookPart = document.WorkbookPart!;
+        var sheet = workbookPart.Workbook.Sheets!.Elements<Sheet>().First(s => s.Name?.Value == layout.SheetName);
+        return FormSheetXml.Compile((WorksheetPart)workbookPart.GetPartById(sheet.Id!.Value!), layout);
+    }
 
     /// <summary>Reads a template file. Throws <see cref="FormTemplateException"/> with a plain message when it is
     /// missing or not an .xlsx workbook.</summary>

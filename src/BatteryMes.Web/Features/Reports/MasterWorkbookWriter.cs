@@ -1,7 +1,9 @@
 using System.Globalization;
 using BatteryMes.Web.Configuration;
 using BatteryMes.Web.Domain;
-using ClosedXML.Excel;
+using DocumentFormat.OpenXml;
+using DocumentFormat.OpenXml.Packaging;
+using DocumentFormat.OpenXml.Spreadsheet;
 using Microsoft.Extensions.Options;
 
 namespace BatteryMes.Web.Features.Reports;
@@ -9,11 +11,11 @@ namespace BatteryMes.Web.Features.Reports;
 public sealed record MasterResult(int Packs, int PackSheets, string Note, string FileName);
 
 /// <summary>All packs of a filter in one workbook (GET /api/reports/master.xlsx): a summary sheet first (one row per
-/// pack), then one sheet per pack in the plant's form, copied from the template sheet inside the same workbook
-/// (one template read instead of one per pack).
-/// Limits, because ClosedXML builds the whole workbook in memory: per-pack sheets only when the filter holds at most
-/// BatteryMes:Reports:MaxPackSheets packs (default 50), otherwise the summary alone with a note; the summary itself
-/// stops at <see cref="MaxSummaryRows"/> packs (the CSV export has no limit).</summary>
+/// pack), then one sheet per pack in the plant's form. Built with the OpenXml SDK on a copy of the template package:
+/// the summary is streamed, each pack sheet is the template sheet's XML with the pack's values (see FormSheetXml).
+/// Limits: per-pack sheets only when the filter holds at most BatteryMes:Reports:MaxPackSheets packs (default 500),
+/// otherwise the summary alone with a note; the summary itself stops at <see cref="MaxSummaryRows"/> packs (the CSV
+/// export has no limit).</summary>
 public sealed class MasterWorkbookWriter(
     FormTemplateStore templates,
     PackReportReader reader,
@@ -27,7 +29,6 @@ public sealed class MasterWorkbookWriter(
     public const string SummarySheetName = "Summary";
     public const int MaxSummaryRows = 20_000;
     public const int SummaryHeaderRow = 5;
-    private const int FixedColumns = 7;
 
     public int MaxPackSheets => options.Value.MaxPackSheets;
 
@@ -52,30 +53,61 @@ public sealed class MasterWorkbookWriter(
         var withSheets = template is not null && count > 0 && count <= MaxPackSheets;
         var note = Describe(count, template is not null);
 
-        using var workbook = withSheets ? template!.Open() : new XLWorkbook();
-        var summary = workbook.AddWorksheet(SummarySheetName, 1);
-        WriteSummaryHead(summary, filter, count, note);
-        var templateSheet = withSheets ? workbook.Worksheet(template!.Layout.SheetName) : null;
-        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { SummarySheetName };
-        if (templateSheet is not null) names.Add(templateSheet.Name);
-
-        var row = SummaryHeaderRow;
-        var sheets = 0;
+        // At most MaxPackSheets packs (with results) or MaxSummaryRows packs (without) are held at once.
+        var packs = new List<PackReport>();
         await foreach (var pack in reader.ReadAsync(filter, withResults: withSheets, ct: ct))
         {
-            if (row - SummaryHeaderRow >= MaxSummaryRows) break;
-            WriteSummaryRow(summary, ++row, pack);
-            if (templateSheet is null) continue;
-            var sheet = templateSheet.CopyTo(UniqueSheetName(pack.PackId, names));
-            filler.Fill(sheet, template!.Layout, pack);
-            sheets++;
+            if (packs.Count >= MaxSummaryRows) break;
+            packs.Add(pack);
         }
-        templateSheet?.Delete();
-        summary.SetTabActive();
-        summary.Select();
 
-        using var buffer = new MemoryStream();
-        workbook.SaveAs(buffer);
+        // The package is built with the OpenXml SDK directly: the summary written row by row (SAX) and each pack's
+        // sheet as the template sheet's XML with the pack's values in it (FormSheetXml). ClosedXML built the whole
+        // workbook as objects and copied the form sheet at ~1.5 s per sheet.
+        var (buffer, document) = withSheets ? template!.OpenPackage() : NewPackage();
+        using var _ = buffer;
+        var sheets = 0;
+        using (document)
+        {
+            var workbookPart = document.WorkbookPart!;
+            var sheetList = workbookPart.Workbook.Sheets ??= new Sheets();
+            var original = sheetList.Elements<Sheet>().ToList();
+            var nextId = original.Select(s => s.SheetId?.Value ?? 0).DefaultIfEmpty(0u).Max() + 1;
+            var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { SummarySheetName };
+            foreach (var sheet in original) names.Add(sheet.Name?.Value ?? "");
+
+            var (titleStyle, headStyle) = AddSummaryStyles(workbookPart);
+            var summaryPart = workbookPart.AddNewPart<WorksheetPart>();
+            WriteSummary(summaryPart, titleStyle, headStyle, filter, count, note, packs);
+            sheetList.InsertAt(new Sheet { Name = SummarySheetName, SheetId = nextId++, Id = workbookPart.GetIdOfPart(summaryPart) }, 0);
+
+            if (withSheets)
+            {
+                var (formSheet, formPart) = template!.FormSheet(document);
+                var formIndex = original.IndexOf(formSheet);
+                var added = new List<string>();
+                foreach (var pack in packs)
+                {
+                    var name = UniqueSheetName(pack.PackId, names);
+                    var part = workbookPart.AddNewPart<WorksheetPart>();
+                    CopyRelationships(formPart, part);
+                    template.SheetXml.WriteTo(part, filler.Placements(template.Layout, pack));
+                    sheetList.AppendChild(new Sheet { Name = name, SheetId = nextId++, Id = workbookPart.GetIdOfPart(part) });
+                    added.Add(name);
+                    sheets++;
+                }
+                formSheet.Remove();
+                workbookPart.DeletePart(formPart);
+                MoveSheetNames(workbookPart.Workbook, original, formIndex, added);
+                if (workbookPart.CalculationChainPart is { } chain) workbookPart.DeletePart(chain);
+            }
+            foreach (var view in workbookPart.Workbook.Descendants<WorkbookView>())
+            {
+                view.ActiveTab = 0;
+                view.FirstSheet = 0;
+            }
+        }
+
         buffer.Position = 0;
         await buffer.CopyToAsync(output, ct);
         var fileName = FileName();
@@ -84,9 +116,93 @@ public sealed class MasterWorkbookWriter(
         return new MasterResult(count, sheets, note, fileName);
     }
 
+    /// <summary>An empty workbook with the minimal stylesheet Excel expects, for a master without form sheets.</summary>
+    private static (MemoryStream, SpreadsheetDocument) NewPackage()
+    {
+        var buffer = new MemoryStream();
+        var document = SpreadsheetDocument.Create(buffer, SpreadsheetDocumentType.Workbook);
+        var workbookPart = document.AddWorkbookPart();
+        workbookPart.Workbook = new Workbook(new BookViews(new WorkbookView()), new Sheets());
+        workbookPart.AddNewPart<WorkbookStylesPart>().Stylesheet = new Stylesheet(
+            new Fonts(new Font(new FontSize { Val = 11 }, new FontName { Val = "Calibri" })) { Count = 1 },
+            new Fills(new Fill(new PatternFill { PatternType = PatternValues.None }), new Fill(new PatternFill { PatternType = PatternValues.Gray125 })) { Count = 2 },
+            new Borders(new Border(new LeftBorder(), new RightBorder(), new TopBorder(), new BottomBorder(), new DiagonalBorder())) { Count = 1 },
+            new CellStyleFormats(new CellFormat { NumberFormatId = 0, FontId = 0, FillId = 0, BorderId = 0 }) { Count = 1 },
+            new CellFormats(new CellFormat { NumberFormatId = 0, FontId = 0, FillId = 0, BorderId = 0, FormatId = 0 }) { Count = 1 },
+            new CellStyles(new CellStyle { Name = "Normal", FormatId = 0, BuiltinId = 0 }) { Count = 1 });
+        return (buffer, document);
+    }
+
+    /// <summary>Adds the summary's two cell formats (bold 14 pt title; bold grey wrapped header) to the workbook's styles.</summary>
+    private static (uint Title, uint Head) AddSummaryStyles(WorkbookPart workbookPart)
+    {
+        var styles = (workbookPart.WorkbookStylesPart ?? workbookPart.AddNewPart<WorkbookStylesPart>()).Stylesheet;
+        var fonts = styles.Fonts!;
+        var fills = styles.Fills!;
+        var formats = styles.CellFormats!;
+        fonts.AppendChild(new Font(new Bold(), new FontSize { Val = 11 }, new FontName { Val = "Calibri" }));
+        var boldFont = (uint)fonts.ChildElements.Count - 1;
+        fonts.AppendChild(new Font(new Bold(), new FontSize { Val = 14 }, new FontName { Val = "Calibri" }));
+        var titleFont = (uint)fonts.ChildElements.Count - 1;
+        fills.AppendChild(new Fill(new PatternFill(new ForegroundColor { Rgb = "FFD9D9D9" }, new BackgroundColor { Indexed = 64 }) { PatternType = PatternValues.Solid }));
+        var grey = (uint)fills.ChildElements.Count - 1;
+        formats.AppendChild(new CellFormat { NumberFormatId = 0, FontId = titleFont, FillId = 0, BorderId = 0, ApplyFont = true });
+        var title = (uint)formats.ChildElements.Count - 1;
+        formats.AppendChild(new CellFormat(new Alignment { WrapText = true, Vertical = VerticalAlignmentValues.Top })
+            { NumberFormatId = 0, FontId = boldFont, FillId = grey, BorderId = 0, ApplyFont = true, ApplyFill = true, ApplyAlignment = true });
+        var head = (uint)formats.ChildElements.Count - 1;
+        fonts.Count = (uint)fonts.ChildElements.Count;
+        fills.Count = (uint)fills.ChildElements.Count;
+        formats.Count = (uint)formats.ChildElements.Count;
+        return (title, head);
+    }
+
+    /// <summary>A copied form sheet keeps the template sheet's links (hyperlinks, printer settings, drawings).</summary>
+    private static void CopyRelationships(WorksheetPart from, WorksheetPart to)
+    {
+        foreach (var link in from.HyperlinkRelationships) to.AddHyperlinkRelationship(link.Uri, link.IsExternal, link.Id);
+        foreach (var external in from.ExternalRelationships) to.AddExternalRelationship(external.RelationshipType, external.Uri, external.Id);
+        foreach (var child in from.Parts) to.AddPart(child.OpenXmlPart, child.RelationshipId);
+    }
+
+    /// <summary>Sheet-level names (print titles, print area) follow the sheets: the form sheet's go to every pack
+    /// sheet with the sheet name changed, the others get their new position (the summary was put first).</summary>
+    private static void MoveSheetNames(Workbook workbook, List<Sheet> original, int formIndex, List<string> packSheets)
+    {
+        if (workbook.DefinedNames is not { } definedNames) return;
+        var formName = original[formIndex].Name?.Value ?? "";
+        int NewIndex(int old) => 1 + (old < formIndex ? old : old - 1);
+        var firstPackIndex = original.Count; // summary + the template's other sheets
+        foreach (var name in definedNames.Elements<DefinedName>().ToList())
+        {
+            if (name.LocalSheetId?.Value is not { } local) continue;
+            if (local != formIndex)
+            {
+                name.LocalSheetId = (uint)NewIndex((int)local);
+                continue;
+            }
+            for (var i = 0; i < packSheets.Count; i++)
+            {
+                var copy = (DefinedName)name.CloneNode(true);
+                copy.LocalSheetId = (uint)(firstPackIndex + i);
+                copy.Text = ReplaceSheet(name.Text, formName, packSheets[i]);
+                definedNames.AppendChild(copy);
+            }
+            name.Remove();
+        }
+    }
+
+    private static string Quote(string sheet) => "'" + sheet.Replace("'", "''") + "'";
+
+    private static string ReplaceSheet(string reference, string from, string to) =>
+        reference.Replace(Quote(from) + "!", Quote(to) + "!").Replace(from + "!", Quote(to) + "!");
+
     /// <summary>Excel sheet names: at most 31 characters, unique regardless of case.</summary>
     private static string UniqueSheetName(string packId, HashSet<string> taken)
     {
+        // Characters Excel refuses in a sheet name become '_'.
+        packId = string.Concat(packId.Select(c => c is ':' or '\\' or '/' or '?' or '*' or '[' or ']' ? '_' : c)).Trim('\'');
+        if (packId.Length == 0) packId = "Pack";
         var name = packId.Length > 31 ? packId[..31] : packId;
         for (var n = 2; !taken.Add(name); n++)
         {
@@ -96,14 +212,8 @@ public sealed class MasterWorkbookWriter(
         return name;
     }
 
-    private void WriteSummaryHead(IXLWorksheet sheet, PackFilter filter, int count, string note)
+    private List<string> SummaryHeaders()
     {
-        PackSheetFiller.WriteText(sheet.Cell(1, 1), "Battery MES - master workbook");
-        sheet.Cell(1, 1).Style.Font.Bold = true;
-        sheet.Cell(1, 1).Style.Font.FontSize = 14;
-        PackSheetFiller.WriteText(sheet.Cell(2, 1), $"Generated {clock.LocalNow.ToString(PackSheetFiller.DateFormat, CultureInfo.InvariantCulture)}; {filter.Describe()}; {count} packs.");
-        PackSheetFiller.WriteText(sheet.Cell(3, 1), note);
-
         var headers = new List<string> { "Pack ID", "Module X serial", "Module Y serial", "Status", "Current stage", "Created", "Ready for dispatch" };
         foreach (var stage in route.Stages)
         {
@@ -111,40 +221,72 @@ public sealed class MasterWorkbookWriter(
             headers.Add($"{stage.Number}. {stage.Name} - started");
             headers.Add($"{stage.Number}. {stage.Name} - completed");
         }
-        for (var i = 0; i < headers.Count; i++) PackSheetFiller.WriteText(sheet.Cell(SummaryHeaderRow, i + 1), headers[i]);
-        var head = sheet.Range(SummaryHeaderRow, 1, SummaryHeaderRow, headers.Count);
-        head.Style.Font.Bold = true;
-        head.Style.Fill.BackgroundColor = XLColor.FromArgb(0xD9, 0xD9, 0xD9);
-        head.Style.Alignment.WrapText = true;
-        // Explicit widths: AdjustToContents needs libgdiplus and is slow (STACK_NOTES).
-        sheet.Column(1).Width = 22;
-        sheet.Columns(2, 3).Width = 18;
-        sheet.Columns(4, headers.Count).Width = 17;
-        sheet.SheetView.FreezeRows(SummaryHeaderRow);
-        sheet.SheetView.FreezeColumns(1);
+        return headers;
     }
 
-    private void WriteSummaryRow(IXLWorksheet sheet, int row, PackReport pack)
+    private List<string?> SummaryValues(PackReport pack)
     {
-        var col = 1;
-        void Next(string? value)
+        var values = new List<string?>
         {
-            if (!string.IsNullOrEmpty(value)) PackSheetFiller.WriteText(sheet.Cell(row, col), value);
-            col++;
-        }
-        Next(pack.PackId);
-        Next(pack.ModuleXSerial);
-        Next(pack.ModuleYSerial);
-        Next(pack.Status.ToText());
-        Next(route.FindStage(pack.CurrentStage)?.ToString() ?? pack.CurrentStage.ToString(CultureInfo.InvariantCulture));
-        Next(clock.Format(pack.CreatedUtc, PackSheetFiller.DateFormat));
-        Next(clock.Format(pack.CompletedUtc, PackSheetFiller.DateFormat));
+            pack.PackId,
+            pack.ModuleXSerial,
+            pack.ModuleYSerial,
+            pack.Status.ToText(),
+            route.FindStage(pack.CurrentStage)?.ToString() ?? pack.CurrentStage.ToString(CultureInfo.InvariantCulture),
+            clock.Format(pack.CreatedUtc, PackSheetFiller.DateFormat),
+            clock.Format(pack.CompletedUtc, PackSheetFiller.DateFormat),
+        };
         foreach (var stage in route.Stages)
         {
             var record = pack.Stage(stage.Number);
-            Next((record?.Status ?? StageStatus.NotStarted).ToText());
-            Next(clock.Format(record?.StartedUtc, PackSheetFiller.DateFormat));
-            Next(clock.Format(record?.CompletedUtc, PackSheetFiller.DateFormat));
+            values.Add((record?.Status ?? StageStatus.NotStarted).ToText());
+            values.Add(clock.Format(record?.StartedUtc, PackSheetFiller.DateFormat));
+            values.Add(clock.Format(record?.CompletedUtc, PackSheetFiller.DateFormat));
         }
+        return values;
+    }
+
+    /// <summary>The summary sheet, streamed: title, filter and note, then a frozen header row and one row per pack.</summary>
+    private void WriteSummary(WorksheetPart part, uint titleStyle, uint headStyle, PackFilter filter, int count, string note, List<PackReport> packs)
+    {
+        var headers = SummaryHeaders();
+        using var writer = OpenXmlWriter.Create(part);
+        writer.WriteStartElement(new Worksheet());
+        var frozenAt = FormSheetXml.CellName(SummaryHeaderRow + 1, 2);
+        writer.WriteElement(new SheetViews(new SheetView(
+            new Pane { HorizontalSplit = 1, VerticalSplit = SummaryHeaderRow, TopLeftCell = frozenAt, ActivePane = PaneValues.BottomRight, State = PaneStateValues.Frozen },
+            new Selection { Pane = PaneValues.BottomRight, ActiveCell = frozenAt, SequenceOfReferences = new ListValue<StringValue> { InnerText = frozenAt } })
+            { TabSelected = true, WorkbookViewId = 0 }));
+        // Explicit widths: measuring text to fit columns is slow and needs fonts the server may lack.
+        writer.WriteElement(new Columns(
+            new Column { Min = 1, Max = 1, Width = 22, CustomWidth = true },
+            new Column { Min = 2, Max = 3, Width = 18, CustomWidth = true },
+            new Column { Min = 4, Max = (uint)headers.Count, Width = 17, CustomWidth = true }));
+        writer.WriteStartElement(new SheetData());
+        WriteRow(writer, 1, ["Battery MES - master workbook"], titleStyle);
+        WriteRow(writer, 2, [$"Generated {clock.LocalNow.ToString(PackSheetFiller.DateFormat, CultureInfo.InvariantCulture)}; {filter.Describe()}; {count} packs."], null);
+        WriteRow(writer, 3, [note], null);
+        WriteRow(writer, SummaryHeaderRow, headers!, headStyle);
+        var row = SummaryHeaderRow;
+        foreach (var pack in packs) WriteRow(writer, ++row, SummaryValues(pack), null);
+        writer.WriteEndElement();
+        writer.WriteEndElement();
+    }
+
+    /// <summary>One row of text cells (inline strings, neutralised against formula injection; empty values skipped).</summary>
+    private static void WriteRow(OpenXmlWriter writer, int row, IReadOnlyList<string?> values, uint? style)
+    {
+        writer.WriteStartElement(new Row { RowIndex = (uint)row });
+        for (var i = 0; i < values.Count; i++)
+        {
+            if (string.IsNullOrEmpty(values[i])) continue;
+            writer.WriteElement(new Cell(new InlineString(new Text(SpreadsheetText.Neutralise(values[i])) { Space = SpaceProcessingModeValues.Preserve }))
+            {
+                CellReference = FormSheetXml.CellName(row, i + 1),
+                DataType = CellValues.InlineString,
+                StyleIndex = style,
+            });
+        }
+        writer.WriteEndElement();
     }
 }

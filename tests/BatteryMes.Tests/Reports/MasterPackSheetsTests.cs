@@ -1,0 +1,60 @@
+using BatteryMes.Tests.Infrastructure;
+using BatteryMes.Web.Configuration;
+using BatteryMes.Web.Domain;
+using BatteryMes.Web.Features.DataEntry;
+using BatteryMes.Web.Features.Reports;
+using ClosedXML.Excel;
+using Microsoft.Extensions.DependencyInjection;
+using static BatteryMes.Tests.Reports.ReportsTestKit;
+
+namespace BatteryMes.Tests.Reports;
+
+/// <summary>The master's pack sheets are written as XML from the template sheet (not copied by ClosedXML), so each
+/// one is checked as Excel would read it: title block, check rows found by code and header, merges and print titles.</summary>
+public class MasterPackSheetsTests
+{
+    [Fact]
+    public async Task Every_pack_sheet_of_a_master_holds_its_own_title_block_and_check_rows_with_the_forms_merges()
+    {
+        await using var database = TestDatabase.Create(DatabaseProvider.Sqlite);
+        await using var app = await StartAsync(database);
+        var recorder = app.GetRequiredService<PackRecorder>();
+        var ids = Enumerable.Range(1, 6).Select(i => $"BP-77-{i:000}").ToList();
+        for (var i = 0; i < ids.Count; i++)
+        {
+            Assert.True((await recorder.CreatePackAsync(ids[i], $"MX-{i}", $"MY-{i}", Person)).Succeeded);
+            Assert.True((await recorder.SaveStageAsync(new StageSave(ids[i], 1,
+            [
+                new CheckInput("1.1.1", QcResult.Ok, i % 2 == 0 ? QcResult.NotOk : QcResult.Ok, 3.5 + i / 100.0, null),
+                new CheckInput("1.2.1", QcResult.Ok, QcResult.NotApplicable),
+            ], $"Tech {i}", $"=QC {i}", $"remark <{i}> & more"), Person)).Succeeded);
+        }
+
+        using var file = new MemoryStream();
+        var result = await app.GetRequiredService<MasterWorkbookWriter>().WriteAsync(PackFilter.All, file);
+
+        Assert.Equal(ids.Count, result.PackSheets);
+        using var workbook = Open(file);
+        using var template = new XLWorkbook(TemplatePath);
+        var form = template.Worksheet(1);
+        Assert.Equal(["Summary", .. ids], workbook.Worksheets.Select(w => w.Name));
+        for (var i = 0; i < ids.Count; i++)
+        {
+            var sheet = workbook.Worksheet(ids[i]);
+            Assert.Equal(ids[i], sheet.Cell("J6").GetString());
+            Assert.Contains($"MX-{i} & MY-{i}", sheet.CellsUsed().Select(c => c.GetString()).Single(t => t.StartsWith("Pack : ", StringComparison.Ordinal)));
+            Assert.Equal($"OK ({3.5 + i / 100.0:0.###} V)", Value(sheet, "1.1.1", "Module X QC Result"));
+            Assert.Equal(i % 2 == 0 ? "NOT OK" : "OK", Value(sheet, "1.1.1", "Module Y QC Result"));
+            Assert.Equal("N/A", Value(sheet, "1.2.1", "Module Y QC Result"));
+            Assert.Equal($"Tech {i}", Value(sheet, "1.2.1", "Technician Name/sign"));
+            Assert.Equal($"'=QC {i}", Value(sheet, "1.1.1", "QC Name/Sign"));
+            Assert.False(sheet.Cell(RowOf(sheet, "1.1.1"), ColumnOf(sheet, HeaderRows(sheet)[0], "QC Name/Sign")).HasFormula);
+            Assert.Equal($"remark <{i}> & more", Value(sheet, "1.1.1", "Remarks"));
+            Assert.Equal("", Value(sheet, "2.1.1", "Module X QC Result"));
+            Assert.Equal(MergesOf(form), MergesOf(sheet));
+            Assert.Equal(form.Column(1).Width, sheet.Column(1).Width);
+            Assert.Equal(form.PageSetup.FirstRowToRepeatAtTop, sheet.PageSetup.FirstRowToRepeatAtTop);
+            Assert.Equal(form.PageSetup.LastRowToRepeatAtTop, sheet.PageSetup.LastRowToRepeatAtTop);
+        }
+    }
+}
