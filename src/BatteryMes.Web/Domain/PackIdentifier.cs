@@ -12,7 +12,12 @@ public static partial class PackIdentifier
     [GeneratedRegex(@"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$", RegexOptions.CultureInvariant)]
     private static partial Regex Pattern();
 
-    public static bool IsValid(string? id) => id is { Length: > 0 and <= MaxLength } && Pattern().IsMatch(id);
+    // Pack IDs become file names (reports, labels) and Windows, where the app may run as a service, refuses these
+    // device names as a file's base name whatever the extension (CON.xlsx, nul.1.png).
+    [GeneratedRegex(@"^(CON|PRN|AUX|NUL|COM[0-9]|LPT[0-9])(\.|$)", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase)]
+    private static partial Regex DeviceName();
+
+    public static bool IsValid(string? id) => Validate(id) is null;
 
     /// <summary>Checks an ID as typed or generated; returns the message to show when it breaks the rules.</summary>
     public static string? Validate(string? id)
@@ -20,6 +25,8 @@ public static partial class PackIdentifier
         if (string.IsNullOrWhiteSpace(id)) return "Enter a pack ID. " + AllowedDescription;
         if (id.Length > MaxLength) return $"The pack ID is {id.Length} characters long; the limit is {MaxLength}. " + AllowedDescription;
         if (!Pattern().IsMatch(id)) return $"'{Shorten(id)}' is not a valid pack ID. " + AllowedDescription;
+        if (DeviceName().IsMatch(id))
+            return $"'{id}' cannot be a pack ID: Windows reserves it as a device name, so its report and label files could not be saved. Add a prefix (for example BP-{id}).";
         return null;
     }
 

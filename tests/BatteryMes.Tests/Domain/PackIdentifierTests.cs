@@ -11,6 +11,8 @@ public class PackIdentifierTests
     [InlineData("http://192.168.1.20:8501/entry/BP-2026-0001", "BP-2026-0001")]
     [InlineData("https://mes.plant.local/entry/BP-2026-0001?src=label#top", "BP-2026-0001")]
     [InlineData("HTTP://mes/Entry/Test-006/", "Test-006")]
+    [InlineData("CON-0001", "CON-0001")]
+    [InlineData("COM10", "COM10")]
     public void A_scan_yields_the_pack_id_from_a_bare_id_or_a_label_url(string scanned, string expected)
     {
         var reading = PackIdentifier.ReadScan(scanned);
@@ -27,6 +29,9 @@ public class PackIdentifierTests
     [InlineData("http://host/reports/BP-1", "does not point to a pack")]
     [InlineData("ftp://host/entry/BP-1", "not a valid Battery MES label URL")]
     [InlineData("BP-0123456789012345678901234567890123456789", "limit is 40")]
+    [InlineData("CON", "reserves it as a device name")]
+    [InlineData("nul.1", "reserves it as a device name")]
+    [InlineData("http://mes/entry/LPT1", "reserves it as a device name")]
     public void A_bad_scan_gets_a_message_that_says_what_is_allowed(string scanned, string expected)
     {
         var reading = PackIdentifier.ReadScan(scanned);
