@@ -92,4 +92,29 @@ public sealed class LiveDashboardTests(BrowserFixture browser) : IAsyncLifetime
         await Expect(page).ToHaveURLAsync(_app.Url("/entry/BP-2026-0102"), new() { Timeout = 30_000 });
         await page.Context.CloseAsync();
     }
+
+    [Fact]
+    public async Task The_plan_and_quality_charts_are_drawn_in_the_browser_with_the_figures_of_the_period()
+    {
+        var stage = Route.GetStage(1);
+        Assert.True((await Recorder.CreatePackAsync("BP-CHART-1", null, null, Tech)).Succeeded);
+        Assert.True((await Recorder.SaveStageAsync(new StageSave("BP-CHART-1", 1,
+            stage.Checks.Select(c => new CheckInput(c.Code, QcResult.Ok, QcResult.Ok)).ToList()), Tech)).Succeeded);
+        Assert.True((await Recorder.CompleteStageAsync("BP-CHART-1", 1, Tech)).Succeeded);
+        var plan = _app.Services.GetRequiredService<BatteryMes.Web.Features.Dashboard.ProductionPlan>();
+        Assert.True((await plan.SetTargetAsync(DateOnly.FromDateTime(DateTime.UtcNow.AddDays(-7)), 12, "Supervisor")).Succeeded);
+
+        var page = await browser.NewPageAsync(1280, 900);
+        await page.GotoInteractiveAsync(_app.Url("/dashboard"));
+
+        // Plotly draws into an SVG inside the chart's element; an empty div means the script or the interop failed.
+        foreach (var chart in new[] { "#plan-vs-actual-chart", "#first-pass-yield-chart" })
+        {
+            await Expect(page.Locator($"{chart} svg.main-svg").First).ToBeVisibleAsync(Visible);
+            await Expect(page.Locator($"{chart} g.trace").First).ToBeAttachedAsync(new() { Timeout = 30_000 });
+        }
+        // The first-pass yield of stage 1 this week is 100 % (one stage, finished without a NOT OK).
+        await Expect(page.Locator("#first-pass-yield-chart")).ToContainTextAsync("100", new() { Timeout = 30_000 });
+        await page.Context.CloseAsync();
+    }
 }
