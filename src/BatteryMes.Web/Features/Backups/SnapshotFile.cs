@@ -54,15 +54,14 @@ public static class SnapshotFile
     /// <remarks>One backup step for all pages: in WAL mode the copy reads one consistent view and writers are not
     /// blocked, whereas small steps restart whenever another connection writes. The copy is a new private file, so it
     /// is written without a journal and without fsync (the source stays the durable copy); <see cref="Flush"/> makes
-    /// it durable once, before it is called verified. Measured at 100,000 packs this brings the copy from about 6x to
-    /// about 2.5x a plain cp (README, Backups).</remarks>
+    /// it durable once, before it is called verified. Measured at 100,000 packs this brings the copy from about 7x to
+    /// about 2.2x a plain cp (README, Backups).</remarks>
     public static void CopyOnline(string sourceFile, string destination)
     {
         using var source = new SqliteConnection(ConnectionString(sourceFile, SqliteOpenMode.ReadWrite));
         using var target = new SqliteConnection(ConnectionString(destination));
         source.Open();
         target.Open();
-        Execute(source, $"PRAGMA mmap_size={MmapBytes};");
         Execute(target, "PRAGMA synchronous=OFF;");
         Execute(target, "PRAGMA journal_mode=OFF;");
         source.BackupDatabase(target);
