@@ -8,7 +8,7 @@ namespace BatteryMes.Benchmarks.Benchmarks;
 /// <summary>SQLite database snapshots of the seeded file, beside a plain `cp` of the same file in the same run:
 /// the online backup API (consistent while others write) and VACUUM INTO (a compacted copy), each followed by
 /// PRAGMA integrity_check of the copy, and integrity_check alone (so the check's share can be read off).
-/// The backup feature's own service (retention, verify, restore) is benchmarked separately once it lands.</summary>
+/// The backup feature's own service (snapshot and verify as separate figures) is in BackupServiceBenchmarks.</summary>
 [Config(typeof(SnapshotConfig))]
 public class SnapshotBenchmarks
 {

@@ -28,7 +28,11 @@ public sealed record BackupEntry(
     string? Problem,
     IReadOnlyDictionary<string, long> RowCounts,
     string? Schema,
-    string? SourceProvider);
+    string? SourceProvider,
+    bool Verifying = false,
+    string? Check = null,
+    double? CopySeconds = null,
+    double? VerifySeconds = null);
 
 /// <summary>What is written next to each snapshot (<c>name.db.json</c>): kept outside the live database, so a
 /// restore never loses the history of the backups themselves.</summary>
@@ -40,7 +44,11 @@ public sealed record BackupSidecar(
     Dictionary<string, long> RowCounts,
     string? Schema,
     string? SourceProvider,
-    int Changes);
+    int Changes,
+    bool Verifying = false,
+    string? Check = null,
+    double? CopySeconds = null,
+    double? VerifySeconds = null);
 
 /// <summary>The backup folder: automatic snapshots at its top level, manual/safety/pre-migration copies in
 /// <c>manual/</c>. Names are <c>battery_mes_yyyyMMddTHHmmssfffZ_trigger.db</c> in UTC.</summary>
@@ -107,7 +115,8 @@ public sealed class BackupCatalog(AppHome home, IOptions<FolderOptions> folders)
         }
         return new BackupEntry(name, file, sidecar?.CreatedUtc ?? stamp, sidecar?.Trigger ?? trigger, keptApart || BackupTrigger.IsKeptApart(trigger),
             size, sidecar?.Verified ?? false, sidecar is null ? "Not verified (no record of a check next to the file)." : sidecar.Problem,
-            sidecar?.RowCounts ?? new Dictionary<string, long>(), sidecar?.Schema, sidecar?.SourceProvider);
+            sidecar?.RowCounts ?? new Dictionary<string, long>(), sidecar?.Schema, sidecar?.SourceProvider,
+            sidecar?.Verifying ?? false, sidecar?.Check, sidecar?.CopySeconds, sidecar?.VerifySeconds);
     }
 
     internal static bool TryParseName(string name, out DateTime utc, out string trigger)

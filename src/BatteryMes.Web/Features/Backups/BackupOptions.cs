@@ -18,6 +18,15 @@ public sealed class BackupOptions
 
     /// <summary>Below this much free space at the backup folder the Backups tab shows a warning.</summary>
     public long LowDiskWarningMegabytes { get; set; } = 1024;
+
+    /// <summary>A snapshot is not started when it would leave less than this much free space at the backup folder
+    /// (its size is taken as the live database's size). 0: only a really full disk stops it.</summary>
+    public long MinimumFreeMegabytes { get; set; } = 512;
+
+    /// <summary>Automatic snapshots get the full integrity_check at least this often (and the first one after the app
+    /// starts); in between they get quick_check. Manual, safety and pre-migration backups always get the full check.
+    /// 0: the full check every time.</summary>
+    public int FullCheckHours { get; set; } = 24;
 }
 
 /// <summary>BatteryMes:Admin. Restoring a backup needs this password.</summary>
@@ -40,6 +49,10 @@ internal sealed class BackupOptionsValidator : IValidateOptions<BackupOptions>
             errors.Add($"{BackupOptions.Section}:PostgresSnapshotIntervalMinutes must be between 0 and 1440 minutes (found {options.PostgresSnapshotIntervalMinutes}).");
         if (options.LowDiskWarningMegabytes is < 0 or > 100_000_000)
             errors.Add($"{BackupOptions.Section}:LowDiskWarningMegabytes must be between 0 and 100000000 (found {options.LowDiskWarningMegabytes}).");
+        if (options.MinimumFreeMegabytes is < 0 or > 100_000_000)
+            errors.Add($"{BackupOptions.Section}:MinimumFreeMegabytes must be between 0 and 100000000 (found {options.MinimumFreeMegabytes}).");
+        if (options.FullCheckHours is < 0 or > 24 * 31)
+            errors.Add($"{BackupOptions.Section}:FullCheckHours must be between 0 and 744 hours (found {options.FullCheckHours}).");
         if (!string.IsNullOrWhiteSpace(options.MirrorFolder) && options.MirrorFolder.IndexOfAny(Path.GetInvalidPathChars()) >= 0)
             errors.Add($"{BackupOptions.Section}:MirrorFolder '{options.MirrorFolder}' is not a valid folder path.");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

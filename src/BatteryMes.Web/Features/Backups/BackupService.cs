@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using BatteryMes.Web.Configuration;
 using BatteryMes.Web.Data;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -7,7 +9,10 @@ namespace BatteryMes.Web.Features.Backups;
 
 /// <summary>The outcome of a snapshot: the entry when one was written (check <see cref="BackupEntry.Verified"/>),
 /// and a message for people either way.</summary>
-public sealed record SnapshotResult(bool Succeeded, string Message, BackupEntry? Entry);
+public sealed record SnapshotResult(bool Succeeded, string Message, BackupEntry? Entry, TimeSpan? CopyTime = null, TimeSpan? VerifyTime = null);
+
+/// <summary>A snapshot copied under its final name, not yet verified.</summary>
+public sealed record WrittenSnapshot(string Name, string FilePath, DateTime CreatedUtc, string Trigger, int Changes, TimeSpan CopyTime);
 
 /// <summary>Takes, verifies, mirrors and rotates snapshots. One snapshot at a time (automatic, manual and the safety
 /// copy before a restore share one lock). Keeps the last problem so the Backups tab and the API can show it.</summary>
@@ -53,14 +58,31 @@ public sealed class BackupService(
 
     internal async Task<SnapshotResult> CreateWhileHoldingGateAsync(string trigger, int changes, CancellationToken ct)
     {
+        var (written, failure) = await WriteAsync(trigger, changes, ct);
+        return written is null ? failure! : await VerifyAsync(written, ct);
+    }
+
+    /// <summary>First phase: the consistent copy, under its final name with a "verifying" record, so the history
+    /// shows it at once. Refused beforehand when it would leave too little free space at the backup folder.</summary>
+    internal async Task<(WrittenSnapshot? Written, SnapshotResult? Failure)> WriteAsync(string trigger, int changes, CancellationToken ct)
+    {
         var now = time.GetUtcNow().UtcDateTime;
         var folder = catalog.FolderFor(trigger);
         var name = catalog.FileNameFor(now, trigger);
         var path = Path.Combine(folder, name);
         var partial = path + ".partial";
+
+        if (await SpaceRefusalAsync(folder, ct) is { } refusal)
+        {
+            LastProblem = refusal;
+            log.LogError("Snapshot ({Trigger}) not taken: too little free space at {BackupFolder}", trigger, folder);
+            return (null, new SnapshotResult(false, LastProblem, null));
+        }
+
+        var clock = Stopwatch.StartNew();
         try
         {
-            Directory.CreateDirectory(folder);
+            RecreateIfRemoved(folder);
             if (File.Exists(partial)) File.Delete(partial);
             if (target.SqliteFile is { } liveFile)
                 await Task.Run(() => SnapshotFile.CopyOnline(liveFile, partial), ct);
@@ -70,16 +92,51 @@ public sealed class BackupService(
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // Folder not writable, disk full, database unreachable: reported, and the saves go on regardless.
-            TryDelete(partial);
-            LastProblem = $"The backup could not be written to {folder}: {ex.Message} Saves keep working; check that the folder exists, is writable and has free space (setting {FolderOptions.Section}:Backups).";
-            log.LogError(ex, "Snapshot ({Trigger}) could not be written to {BackupFolder}", trigger, folder);
-            return new SnapshotResult(false, LastProblem, null);
+            TryDeleteDatabaseFile(partial);
+            return (null, WriteFailed(trigger, folder, ex));
         }
+        var copyTime = clock.Elapsed;
 
-        // Verify the copy and write its record before it gets its final name: the history (and a reader racing with
-        // this snapshot) never sees a finished-looking backup without its verdict.
-        var check = await Task.Run(() => SnapshotFile.Verify(partial), ct);
-        var sidecar = new BackupSidecar(now, trigger, check.Verified, check.Problem, check.RowCounts, check.Schema, target.Provider.ToString(), changes);
+        // The record says "verifying" before the file gets its final name: the history (and a reader racing with this
+        // snapshot) never sees a finished-looking backup without its verdict.
+        try
+        {
+            BackupCatalog.WriteSidecar(path, new BackupSidecar(now, trigger, false, "Being verified.", [], null, target.Provider.ToString(), changes,
+                Verifying: true, CopySeconds: Seconds(copyTime)));
+            File.Move(partial, path, overwrite: false);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            TryDeleteDatabaseFile(partial);
+            TryDelete(BackupCatalog.SidecarPath(path));
+            return (null, WriteFailed(trigger, folder, ex));
+        }
+        Changed?.Invoke();
+        return (new WrittenSnapshot(name, path, now, trigger, changes, copyTime), null);
+    }
+
+    /// <summary>Second phase: flush the copy to disk, check it (<see cref="DepthFor"/>), record the verdict, then mirror
+    /// and rotate. Runs off the save path like the copy; the history shows "verifying" meanwhile.</summary>
+    internal async Task<SnapshotResult> VerifyAsync(WrittenSnapshot written, CancellationToken ct)
+    {
+        var (name, path, now, trigger, changes, copyTime) = written;
+        var depth = DepthFor(trigger, now);
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            await Task.Run(() => SnapshotFile.Flush(path), ct);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The disk refused the data on writeback (full, or failing): the copy is not a backup; remove it.
+            TryDelete(path);
+            TryDelete(BackupCatalog.SidecarPath(path));
+            return WriteFailed(trigger, Path.GetDirectoryName(path)!, ex);
+        }
+        var check = await Task.Run(() => SnapshotFile.Verify(path, depth), ct);
+        var verifyTime = clock.Elapsed;
+        var sidecar = new BackupSidecar(now, trigger, check.Verified, check.Problem, check.RowCounts, check.Schema, target.Provider.ToString(), changes,
+            Verifying: false, check.Check, Seconds(copyTime), Seconds(verifyTime));
         try
         {
             BackupCatalog.WriteSidecar(path, sidecar);
@@ -88,36 +145,139 @@ public sealed class BackupService(
         {
             log.LogWarning(ex, "The record of snapshot {BackupName} could not be written", name);
         }
-        try
-        {
-            File.Move(partial, path, overwrite: false);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            TryDelete(partial);
-            TryDelete(BackupCatalog.SidecarPath(path));
-            LastProblem = $"The backup could not be written to {folder}: {ex.Message} Saves keep working; check that the folder exists, is writable and has free space (setting {FolderOptions.Section}:Backups).";
-            log.LogError(ex, "Snapshot ({Trigger}) could not be written to {BackupFolder}", trigger, folder);
-            return new SnapshotResult(false, LastProblem, null);
-        }
         var entry = catalog.List().FirstOrDefault(e => e.Name == name)
-            ?? new BackupEntry(name, path, now, trigger, BackupTrigger.IsKeptApart(trigger), new FileInfo(path).Length, check.Verified, check.Problem, check.RowCounts, check.Schema, target.Provider.ToString());
+            ?? new BackupEntry(name, path, now, trigger, BackupTrigger.IsKeptApart(trigger), new FileInfo(path).Length, check.Verified, check.Problem,
+                check.RowCounts, check.Schema, target.Provider.ToString(), false, check.Check, Seconds(copyTime), Seconds(verifyTime));
 
         if (!check.Verified)
         {
             LastProblem = $"Backup {name} failed its check and is kept aside, flagged as not verified: {check.Problem}";
             log.LogError("Snapshot {BackupName} failed verification: {Problem}", name, check.Problem);
-            return new SnapshotResult(false, LastProblem, entry);
+            return new SnapshotResult(false, LastProblem, entry, copyTime, verifyTime);
         }
 
         LastProblem = null;
         LastSnapshotUtc = now;
-        log.LogInformation("Snapshot {BackupName} ({Trigger}) written and verified: {Packs} packs, {Bytes} bytes", name, trigger,
-            check.RowCounts.GetValueOrDefault("Packs"), entry.SizeBytes);
+        if (depth == SnapshotCheckDepth.Full) _lastFullCheckUtc = now;
+        log.LogInformation("Snapshot {BackupName} ({Trigger}) written in {CopySeconds:0.00} s and verified ({Check}) in {VerifySeconds:0.00} s: {Packs} packs, {Bytes} bytes",
+            name, trigger, copyTime.TotalSeconds, check.Check, verifyTime.TotalSeconds, check.RowCounts.GetValueOrDefault("Packs"), entry.SizeBytes);
         Mirror(path);
         if (!entry.KeptApart) Rotate();
-        return new SnapshotResult(true, $"Backup {name} created and verified ({Describe(check.RowCounts)}).", entry);
+        return new SnapshotResult(true, $"Backup {name} created and verified ({Describe(check.RowCounts)}).", entry, copyTime, verifyTime);
     }
+
+    /// <summary>The full integrity_check compares every index with its table, which takes most of the time at
+    /// 100,000 packs; quick_check checks the structure of every page without that comparison. Manual, safety and
+    /// pre-migration backups, the first automatic snapshot after start and one at least every FullCheckHours get the
+    /// full check; the automatic snapshots in between get quick_check (README, Backups, has the measurements).</summary>
+    internal SnapshotCheckDepth DepthFor(string trigger, DateTime nowUtc)
+    {
+        var hours = options.CurrentValue.FullCheckHours;
+        if (hours == 0 || BackupTrigger.IsKeptApart(trigger) || _lastFullCheckUtc is not { } last || nowUtc - last >= TimeSpan.FromHours(hours))
+            return SnapshotCheckDepth.Full;
+        return SnapshotCheckDepth.Quick;
+    }
+
+    private DateTime? _lastFullCheckUtc;
+
+    /// <summary>Counts as a full check done at that time (the benchmark measures quick_check on its own with it).</summary>
+    internal void NoteFullCheck(DateTime utc) => _lastFullCheckUtc = utc;
+
+    /// <summary>Folders this run has written snapshots to: one of them missing later was removed while the app ran.</summary>
+    private readonly HashSet<string> _foldersInUse = new(StringComparer.Ordinal);
+
+    /// <summary>Set when the backup folder disappeared while the app was running and was created again.</summary>
+    public string? FolderNotice { get; private set; }
+
+    private void RecreateIfRemoved(string folder)
+    {
+        if (!Directory.Exists(folder) && _foldersInUse.Contains(folder))
+        {
+            var at = time.GetUtcNow().UtcDateTime;
+            FolderNotice = $"The backup folder {folder} disappeared while Battery MES was running (deleted, or a disk unmounted) and was created again " +
+                $"at {at:yyyy-MM-dd HH:mm} UTC. Backups taken before then are no longer in it: look for them in the mirror folder or on the USB copies.";
+            log.LogWarning("Backup folder {BackupFolder} was missing and has been created again; earlier snapshots in it are gone", folder);
+        }
+        Directory.CreateDirectory(folder);
+        _foldersInUse.Add(folder);
+    }
+
+    private SnapshotResult WriteFailed(string trigger, string folder, Exception ex)
+    {
+        // SQLite reports ENOSPC as SQLITE_FULL on some paths and as a plain I/O error on others (journal, header):
+        // an I/O error with (almost) nothing left on that disk is the disk being full.
+        var full = IsDiskFull(ex) || (IsSqliteIoError(ex) && FreeBytesAt(folder) is < 1024 * 1024);
+        LastProblem = full
+            ? $"The backup could not be written: the disk holding the backup folder {folder} is full. The unfinished file was removed; the live database " +
+              "is not affected and saves keep working. Free space there (move old backups to a USB disk) and the next save makes a new snapshot."
+            : $"The backup could not be written to {folder}: {ex.Message} Saves keep working; check that the folder exists, is writable and has free space (setting {FolderOptions.Section}:Backups).";
+        log.LogError(ex, "Snapshot ({Trigger}) could not be written to {BackupFolder}", trigger, folder);
+        return new SnapshotResult(false, LastProblem, null);
+    }
+
+    /// <summary>ENOSPC as SQLite reports it (SQLITE_FULL) or as an I/O error from the file system, possibly wrapped.</summary>
+    internal static bool IsDiskFull(Exception? ex)
+    {
+        const int sqliteFull = 13, enospc = 28;
+        for (; ex is not null; ex = ex.InnerException)
+        {
+            if (ex is SqliteException { SqliteErrorCode: sqliteFull }) return true;
+            if (ex is IOException io && (io.HResult == enospc || io.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase))) return true;
+        }
+        return false;
+    }
+
+    private static bool IsSqliteIoError(Exception? ex)
+    {
+        const int sqliteIoError = 10;
+        for (; ex is not null; ex = ex.InnerException)
+            if (ex is SqliteException { SqliteErrorCode: sqliteIoError }) return true;
+        return false;
+    }
+
+    /// <summary>A snapshot is about as large as the live database: refuse it when it would eat into the margin.</summary>
+    private async Task<string?> SpaceRefusalAsync(string folder, CancellationToken ct)
+    {
+        var margin = options.CurrentValue.MinimumFreeMegabytes;
+        if (margin == 0) return null;
+        if (FreeBytesAt(folder) is not { } free || await LiveDatabaseBytesAsync(ct) is not { } needed) return null;
+        if (free - needed >= margin * 1024L * 1024L) return null;
+        return $"No backup was taken: it needs about {BackupFormat.Size(needed)} and the backup folder {folder} has {BackupFormat.Size(free)} free, " +
+            $"which would leave less than the {margin} MB kept free (setting {BackupOptions.Section}:MinimumFreeMegabytes). Saves keep working. " +
+            $"Free space there (move old backups to a USB disk, or lower {BackupOptions.Section}:Keep) and the next save makes a new snapshot.";
+    }
+
+    private static long? FreeBytesAt(string folder)
+    {
+        try
+        {
+            var probe = folder;
+            while (!Directory.Exists(probe) && Path.GetDirectoryName(probe) is { } parent) probe = parent;
+            return new DriveInfo(probe).AvailableFreeSpace;
+        }
+        catch (Exception ex) when (ex is IOException or ArgumentException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private async Task<long?> LiveDatabaseBytesAsync(CancellationToken ct)
+    {
+        try
+        {
+            if (target.SqliteFile is { } file)
+                return new[] { file, file + "-wal" }.Where(File.Exists).Sum(f => new FileInfo(f).Length);
+            await using var db = await contexts.CreateDbContextAsync(ct);
+            return await db.Database.SqlQueryRaw<long>("SELECT pg_database_size(current_database()) AS \"Value\"").SingleAsync(ct);
+        }
+        catch (Exception ex) when (ex is IOException or System.Data.Common.DbException or InvalidOperationException)
+        {
+            log.LogWarning(ex, "The size of the live database could not be read");
+            return null;
+        }
+    }
+
+    private static double Seconds(TimeSpan span) => Math.Round(span.TotalSeconds, 3);
 
     /// <summary>Keeps the newest <see cref="BackupOptions.Keep"/> automatic snapshots. An older one goes only when a
     /// newer verified one exists, so a run of failed snapshots never removes the last good copy.</summary>
@@ -178,42 +338,29 @@ public sealed class BackupService(
     /// <summary>Size of the live database, free space at the backup folder, and warnings.</summary>
     public async Task<BackupStorage> GetStorageAsync(CancellationToken ct = default)
     {
-        long? liveBytes = null;
-        try
-        {
-            if (target.SqliteFile is { } file)
-                liveBytes = new[] { file, file + "-wal" }.Where(File.Exists).Sum(f => new FileInfo(f).Length);
-            else
-            {
-                await using var db = await contexts.CreateDbContextAsync(ct);
-                liveBytes = await db.Database.SqlQueryRaw<long>("SELECT pg_database_size(current_database()) AS \"Value\"").SingleAsync(ct);
-            }
-        }
-        catch (Exception ex) when (ex is IOException or System.Data.Common.DbException)
-        {
-            log.LogWarning(ex, "The size of the live database could not be read");
-        }
-
-        long? free = null;
+        var liveBytes = await LiveDatabaseBytesAsync(ct);
+        var free = FreeBytesAt(catalog.Folder);
         string? diskWarning = null;
-        try
-        {
-            var probe = catalog.Folder;
-            while (!Directory.Exists(probe) && Path.GetDirectoryName(probe) is { } parent) probe = parent;
-            free = new DriveInfo(probe).AvailableFreeSpace;
-            var low = options.CurrentValue.LowDiskWarningMegabytes * 1024L * 1024L;
-            if (free < low)
-                diskWarning = $"Free disk space at the backup folder is low: {BackupFormat.Size(free.Value)} left (warning below {options.CurrentValue.LowDiskWarningMegabytes} MB). Move old backups to a USB disk or free space.";
-        }
-        catch (Exception ex) when (ex is IOException or ArgumentException or UnauthorizedAccessException)
-        {
-            diskWarning = $"Free disk space at the backup folder cannot be read: {ex.Message}";
-        }
+        var low = options.CurrentValue.LowDiskWarningMegabytes * 1024L * 1024L;
+        if (free is null)
+            diskWarning = $"Free disk space at the backup folder {catalog.Folder} cannot be read.";
+        else if (liveBytes is { } live && options.CurrentValue.MinimumFreeMegabytes > 0 && free - live < options.CurrentValue.MinimumFreeMegabytes * 1024L * 1024L)
+            diskWarning = $"The next snapshot (about {BackupFormat.Size(live)}) would leave less than {options.CurrentValue.MinimumFreeMegabytes} MB free at the backup folder, so it will not be taken. Move old backups to a USB disk or free space.";
+        else if (liveBytes is { } needed && free < needed)
+            diskWarning = $"The next snapshot (about {BackupFormat.Size(needed)}) does not fit in the {BackupFormat.Size(free.Value)} free at the backup folder and will fail. Move old backups to a USB disk or free space.";
+        else if (free < low)
+            diskWarning = $"Free disk space at the backup folder is low: {BackupFormat.Size(free.Value)} left (warning below {options.CurrentValue.LowDiskWarningMegabytes} MB). Move old backups to a USB disk or free space.";
         return new BackupStorage(catalog.Folder, MirrorFolder(), liveBytes, free, diskWarning, target.Provider);
     }
 
     private static string Describe(IReadOnlyDictionary<string, long> counts) =>
         $"{counts.GetValueOrDefault("Packs")} packs, {counts.GetValueOrDefault("StageRecords")} stage records, {counts.GetValueOrDefault("AuditLog")} audit entries";
+
+    /// <summary>An unfinished SQLite file and the journal files SQLite may have left beside it.</summary>
+    private void TryDeleteDatabaseFile(string path)
+    {
+        foreach (var suffix in new[] { "", "-journal", "-wal", "-shm" }) TryDelete(path + suffix);
+    }
 
     private void TryDelete(string path)
     {

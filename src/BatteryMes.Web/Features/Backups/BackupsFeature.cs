@@ -52,6 +52,7 @@ public static class BackupsFeature
                 storage.DiskWarning,
                 backups.LastProblem,
                 backups.MirrorProblem,
+                backups.FolderNotice,
                 backups.LastSnapshotUtc,
                 RestoreEnabled = restorer.IsEnabled,
             };
@@ -92,9 +93,12 @@ public static class BackupsFeature
 }
 
 /// <summary>A backup as the HTTP API shows it (no server paths).</summary>
+/// <remarks>Verifying: written, check still running. Check: integrity_check or quick_check. CopySeconds and
+/// VerifySeconds: how long the copy and the check (with the flush to disk) took.</remarks>
 public sealed record BackupListing(string Name, DateTime CreatedUtc, string Trigger, bool Manual, long SizeBytes, bool Verified, string? Problem,
-    IReadOnlyDictionary<string, long> RowCounts, string? SourceProvider)
+    IReadOnlyDictionary<string, long> RowCounts, string? SourceProvider, bool Verifying, string? Check, double? CopySeconds, double? VerifySeconds)
 {
     public static BackupListing From(BackupEntry e) =>
-        new(e.Name, e.CreatedUtc, e.Trigger, e.KeptApart, e.SizeBytes, e.Verified, e.Problem, e.RowCounts, e.SourceProvider);
+        new(e.Name, e.CreatedUtc, e.Trigger, e.KeptApart, e.SizeBytes, e.Verified, e.Problem, e.RowCounts, e.SourceProvider,
+            e.Verifying, e.Check, e.CopySeconds, e.VerifySeconds);
 }

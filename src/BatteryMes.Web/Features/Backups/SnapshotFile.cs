@@ -5,9 +5,21 @@ using Microsoft.EntityFrameworkCore;
 namespace BatteryMes.Web.Features.Backups;
 
 /// <summary>The result of checking a snapshot file.</summary>
-public sealed record SnapshotCheck(bool Verified, string? Problem, Dictionary<string, long> RowCounts, string? Schema)
+public sealed record SnapshotCheck(bool Verified, string? Problem, Dictionary<string, long> RowCounts, string? Schema, string? Check = null)
 {
-    public static SnapshotCheck Failed(string problem) => new(false, problem, [], null);
+    public static SnapshotCheck Failed(string problem, string? check = null) => new(false, problem, [], null, check);
+}
+
+/// <summary>How thoroughly a snapshot's pages are checked. Both run on the whole file and are followed by the schema
+/// and row-count checks.</summary>
+public enum SnapshotCheckDepth
+{
+    /// <summary><c>PRAGMA integrity_check</c>: b-tree structure, page use, and every index against its table.</summary>
+    Full,
+
+    /// <summary><c>PRAGMA quick_check</c>: b-tree structure, page use, NOT NULL/CHECK constraints; skips the
+    /// index-against-table comparison, which is most of the time of a full check on a large database.</summary>
+    Quick,
 }
 
 /// <summary>SQLite snapshot files: consistent copies with the online backup API, and their verification
@@ -39,50 +51,74 @@ public static class SnapshotFile
 
     /// <summary>Copies a live SQLite database into <paramref name="destination"/> with the online backup API: a
     /// consistent view including what is still in the WAL, while others keep writing.</summary>
+    /// <remarks>One backup step for all pages: in WAL mode the copy reads one consistent view and writers are not
+    /// blocked, whereas small steps restart whenever another connection writes. The copy is a new private file, so it
+    /// is written without a journal and without fsync (the source stays the durable copy); <see cref="Flush"/> makes
+    /// it durable once, before it is called verified. Measured at 100,000 packs this brings the copy from about 7x to
+    /// about 2.2x a plain cp (README, Backups).</remarks>
     public static void CopyOnline(string sourceFile, string destination)
     {
         using var source = new SqliteConnection(ConnectionString(sourceFile, SqliteOpenMode.ReadWrite));
         using var target = new SqliteConnection(ConnectionString(destination));
         source.Open();
         target.Open();
+        Execute(target, "PRAGMA synchronous=OFF;");
+        Execute(target, "PRAGMA journal_mode=OFF;");
         source.BackupDatabase(target);
         // A snapshot is a single self-contained file: no WAL side files when someone opens it later.
         Execute(target, "PRAGMA journal_mode=DELETE;");
     }
 
-    public static SnapshotCheck Verify(string file)
+    /// <summary>Forces a written snapshot to disk (one fsync of the whole file).</summary>
+    public static void Flush(string file)
     {
-        if (!File.Exists(file)) return SnapshotCheck.Failed("The file does not exist.");
+        using var stream = new FileStream(file, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
+        stream.Flush(flushToDisk: true);
+    }
+
+    /// <summary>Memory map for reading large files: pages come straight from the OS cache instead of read() calls.</summary>
+    private const long MmapBytes = 4L * 1024 * 1024 * 1024;
+
+    /// <summary>Page cache for the check: integrity_check walks every index against its table, and a large cache
+    /// keeps it from re-reading the same pages (it is freed when the connection closes).</summary>
+    private const int CheckCacheKibibytes = 1024 * 1024;
+
+    public static SnapshotCheck Verify(string file, SnapshotCheckDepth depth = SnapshotCheckDepth.Full)
+    {
+        var pragma = depth == SnapshotCheckDepth.Full ? "integrity_check" : "quick_check";
+        if (!File.Exists(file)) return SnapshotCheck.Failed("The file does not exist.", pragma);
         try
         {
             using var connection = new SqliteConnection(ConnectionString(file, SqliteOpenMode.ReadOnly));
             connection.Open();
-            var verdict = ReadAll(connection, "PRAGMA integrity_check;");
+            Execute(connection, $"PRAGMA cache_size=-{CheckCacheKibibytes};");
+            Execute(connection, $"PRAGMA mmap_size={MmapBytes};");
+            var verdict = ReadAll(connection, $"PRAGMA {pragma};");
             if (verdict is not ["ok"])
-                return SnapshotCheck.Failed($"Integrity check failed: {string.Join("; ", verdict.Take(3))}");
+                return SnapshotCheck.Failed($"Integrity check ({pragma}) failed: {string.Join("; ", verdict.Take(3))}", pragma);
 
             var tables = ReadAll(connection, "SELECT name FROM sqlite_master WHERE type = 'table';").ToHashSet(StringComparer.Ordinal);
             if (!tables.Contains("__EFMigrationsHistory"))
-                return SnapshotCheck.Failed("This is a SQLite file but not a Battery MES database (no schema history table).");
+                return SnapshotCheck.Failed("This is a SQLite file but not a Battery MES database (no schema history table).", pragma);
             var applied = ReadAll(connection, "SELECT \"MigrationId\" FROM \"__EFMigrationsHistory\" ORDER BY \"MigrationId\";");
             var unknown = applied.Except(KnownMigrations).ToList();
             if (unknown.Count > 0)
-                return SnapshotCheck.Failed($"The backup comes from a newer version of Battery MES (schema {unknown[^1]}); this version knows schemas up to {KnownMigrations[^1]}.");
+                return SnapshotCheck.Failed($"The backup comes from a newer version of Battery MES (schema {unknown[^1]}); this version knows schemas up to {KnownMigrations[^1]}.", pragma);
             var schema = applied.Count > 0 ? applied[^1] : null;
             var required = schema == KnownMigrations[^1] ? Tables : CoreTables;
             var missing = required.Where(t => !tables.Contains(t)).ToList();
             if (missing.Count > 0)
-                return SnapshotCheck.Failed($"The backup lacks the table(s) {string.Join(", ", missing)}.");
+                return SnapshotCheck.Failed($"The backup lacks the table(s) {string.Join(", ", missing)}.", pragma);
 
             var counts = new Dictionary<string, long>();
             foreach (var table in Tables.Where(tables.Contains))
                 counts[table] = Convert.ToInt64(Scalar(connection, $"SELECT COUNT(*) FROM \"{table}\";"));
-            return new SnapshotCheck(true, null, counts, schema);
+            return new SnapshotCheck(true, null, counts, schema, pragma);
         }
         catch (SqliteException ex)
         {
             // A truncated or foreign file: "file is not a database", "database disk image is malformed".
-            return SnapshotCheck.Failed($"The file cannot be read as a database: {ex.Message}");
+            return SnapshotCheck.Failed($"The file cannot be read as a database: {ex.Message}", pragma);
         }
     }
 

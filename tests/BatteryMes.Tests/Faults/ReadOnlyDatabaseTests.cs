@@ -1,0 +1,76 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using BatteryMes.Tests.Infrastructure;
+using BatteryMes.Web.Configuration;
+using Microsoft.Data.Sqlite;
+
+namespace BatteryMes.Tests.Faults;
+
+/// <summary>Issue 9, faults: the SQLite database file becomes read-only while the app runs. Saves are refused in plain
+/// words, reading goes on, nothing stored is lost, and saves work again once the file is writable.</summary>
+public class ReadOnlyDatabaseTests
+{
+    [Fact]
+    public async Task A_read_only_database_file_refuses_saves_in_plain_words_keeps_pages_and_backups_reading_and_recovers_once_writable()
+    {
+        await using var database = TestDatabase.Create(DatabaseProvider.Sqlite);
+        var file = new SqliteConnectionStringBuilder(database.ConnectionString).DataSource;
+        await using var app = new MesAppFactory(database);
+        using var client = app.CreateClient();
+        await BackupDiskFaultTests.CreatePackAsync(client, "BP-RO-1");
+        Assert.Equal(HttpStatusCode.OK, (await BackupDiskFaultTests.SaveAsync(client, "BP-RO-1", "T. Before")).StatusCode);
+
+        // Tests run as root, and root ignores chmod 444; the immutable attribute stops root too. Like chmod, it only
+        // affects files opened from now on, so the open pooled connections are closed first (as after a restart).
+        SqliteConnection.ClearAllPools();
+        await using (await ImmutableFile.SetAsync(file))
+        {
+            var refused = await BackupDiskFaultTests.SaveAsync(client, "BP-RO-1", "T. Refused");
+            var refusedCreate = await client.PostAsJsonAsync("/api/packs", new { packId = "BP-RO-2" });
+
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            var detail = (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString()!;
+            Assert.Contains("Nothing was saved", detail);
+            Assert.Contains("database is read-only", detail);
+            Assert.Contains("Call the person who looks after the Battery MES server", detail);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refusedCreate.StatusCode);
+
+            // Reading goes on: the pack page's data, the history, and a backup of the stored data.
+            Assert.Equal("T. Before", await BackupDiskFaultTests.TechnicianAsync(client, "BP-RO-1"));
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/packs/BP-RO-1/history")).StatusCode);
+            var backup = await client.PostAsync("/api/backups", null);
+            Assert.Equal(HttpStatusCode.Created, backup.StatusCode);
+            Assert.Equal(1, (await backup.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("rowCounts").GetProperty("Packs").GetInt64());
+        }
+
+        var after = await BackupDiskFaultTests.SaveAsync(client, "BP-RO-1", "T. After");
+        Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+        await BackupDiskFaultTests.CreatePackAsync(client, "BP-RO-2");
+        Assert.Equal("T. After", await BackupDiskFaultTests.TechnicianAsync(client, "BP-RO-1"));
+        var history = await client.GetFromJsonAsync<JsonElement>("/api/packs/BP-RO-1/history");
+        Assert.Contains(history.EnumerateArray(), h => h.GetProperty("newValue").GetString() == "T. Before");
+        Assert.DoesNotContain(history.EnumerateArray(), h => h.GetProperty("newValue").GetString() == "T. Refused");
+    }
+
+    /// <summary>chattr +i for the lifetime of the object; removed on dispose whatever happened.</summary>
+    private sealed class ImmutableFile : IAsyncDisposable
+    {
+        private readonly string _file;
+
+        private ImmutableFile(string file) => _file = file;
+
+        public static async Task<ImmutableFile> SetAsync(string file)
+        {
+            var (code, output) = await ChattrAsync("+i", file);
+            if (code != 0)
+                Assert.Fail($"This fault test makes the database file read-only with `chattr +i`, which needs root and a file system with " +
+                    $"attributes (ext4, xfs, btrfs; not tmpfs). Run the tests as root on such a disk, as CI does. chattr said: {output.Trim()}");
+            return new ImmutableFile(file);
+        }
+
+        public async ValueTask DisposeAsync() => await ChattrAsync("-i", _file);
+
+        private static Task<(int Code, string Output)> ChattrAsync(string flag, string file) => SmallDisk.RunAsync("chattr", flag, file);
+    }
+}
