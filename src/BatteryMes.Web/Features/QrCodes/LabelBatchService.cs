@@ -104,7 +104,8 @@ public sealed partial class LabelBatchService(
         var now = clock.GetUtcNow().UtcDateTime;
         var batchId = $"{now:yyyyMMdd-HHmmss}-{Guid.NewGuid():N}"[..22];
         var pngs = new LabelPng[toGenerate.Count];
-        Parallel.For(0, toGenerate.Count, new ParallelOptions { CancellationToken = ct }, i =>
+        // Bounded to the cores: drawing is CPU work, and more threads than cores only add switching on a busy server.
+        Parallel.For(0, toGenerate.Count, new ParallelOptions { CancellationToken = ct, MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
             pngs[i] = LabelImage.RenderPng(toGenerate[i].Payload, toGenerate[i].PackId, request.SecondLine, plan.WidthPixels));
 
         var rendered = System.Diagnostics.Stopwatch.GetElapsedTime(started);
@@ -160,25 +161,46 @@ public sealed partial class LabelBatchService(
     }
 
     /// <summary>The saved description of a batch, or null when there is no such batch.</summary>
-    public async Task<BatchManifest?> ReadBatchAsync(string batchId, CancellationToken ct = default)
-    {
-        var folder = BatchFolder(batchId);
-        var file = folder is null ? null : Path.Combine(folder, "batch.json");
-        if (file is null || !File.Exists(file)) return null;
-        await using var stream = File.OpenRead(file);
-        return await JsonSerializer.DeserializeAsync<BatchManifest>(stream, ManifestJson, ct);
-    }
+    public async Task<BatchManifest?> ReadBatchAsync(string batchId, CancellationToken ct = default) =>
+        (await ReadSavedBatchAsync(batchId, ct))?.Manifest;
 
     /// <summary>Path of a file of a saved batch, or null when the batch or the file is not there. Only names listed
     /// in the batch are served, so no path from a URL reaches the disk unchecked.</summary>
     public async Task<string?> BatchFileAsync(string batchId, string fileName, CancellationToken ct = default)
     {
-        var batch = await ReadBatchAsync(batchId, ct);
+        var batch = await ReadSavedBatchAsync(batchId, ct);
         if (batch is null) return null;
-        var known = fileName == batch.ZipFileName || fileName == "sheet.html" || batch.Labels.Any(l => l.File == fileName);
+        var known = fileName == batch.Manifest.ZipFileName || fileName == "sheet.html" || batch.Files.Contains(fileName);
         var path = known ? Path.Combine(BatchFolder(batchId)!, fileName) : null;
         return path is not null && File.Exists(path) ? path : null;
     }
+
+    /// <summary>A saved batch's manifest and its label file names. The print view of a 1,000-label sheet asks for
+    /// 1,000 PNGs at once; reading and parsing batch.json for each of them cost more than serving the files, so the
+    /// manifests of the last few batches are kept (a saved batch never changes; a deleted one is checked on disk).</summary>
+    private async Task<SavedBatch?> ReadSavedBatchAsync(string batchId, CancellationToken ct)
+    {
+        var folder = BatchFolder(batchId);
+        var file = folder is null ? null : Path.Combine(folder, "batch.json");
+        if (file is null || !File.Exists(file)) return null;
+        if (_savedBatches.TryGetValue(batchId, out var cached)) return cached;
+        await using var stream = File.OpenRead(file);
+        var manifest = await JsonSerializer.DeserializeAsync<BatchManifest>(stream, ManifestJson, ct);
+        return manifest is null ? null : Remember(manifest);
+    }
+
+    private SavedBatch Remember(BatchManifest manifest)
+    {
+        if (_savedBatches.Count >= SavedBatchesKept) _savedBatches.Clear();
+        var saved = new SavedBatch(manifest, manifest.Labels.Select(l => l.File).ToHashSet(StringComparer.Ordinal));
+        _savedBatches[manifest.BatchId] = saved;
+        return saved;
+    }
+
+    private const int SavedBatchesKept = 16;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, SavedBatch> _savedBatches = new(StringComparer.Ordinal);
+
+    private sealed record SavedBatch(BatchManifest Manifest, HashSet<string> Files);
 
     public static string? CheckBaseUrl(string baseUrl)
     {
@@ -284,7 +306,8 @@ public sealed partial class LabelBatchService(
 
     private static byte[] Zip(IReadOnlyList<GeneratedLabel> labels, string sheet)
     {
-        using var memory = new MemoryStream();
+        // Sized up front (PNGs are stored, plus headers and the sheet) so the archive is written once, not regrown.
+        using var memory = new MemoryStream(labels.Sum(l => l.Png.Length + 2 * l.FileName.Length + 100) + sheet.Length + 1024);
         using (var archive = new ZipArchive(memory, ZipArchiveMode.Create, leaveOpen: true))
         {
             // PNGs are already compressed: storing them is as small and far faster.
@@ -303,10 +326,13 @@ public sealed partial class LabelBatchService(
     {
         var folder = BatchFolder(manifest.BatchId)!;
         Directory.CreateDirectory(folder);
-        foreach (var label in labels) await File.WriteAllBytesAsync(Path.Combine(folder, label.FileName), label.Png, ct);
+        // Small files written synchronously, a few at a time: 1,000 awaited writes cost more in scheduling than in I/O.
+        Parallel.ForEach(labels, new ParallelOptions { CancellationToken = ct, MaxDegreeOfParallelism = Environment.ProcessorCount },
+            label => File.WriteAllBytes(Path.Combine(folder, label.FileName), label.Png));
         await File.WriteAllBytesAsync(Path.Combine(folder, manifest.ZipFileName), zip, ct);
         await File.WriteAllTextAsync(Path.Combine(folder, "sheet.html"), sheet, ct);
         await File.WriteAllTextAsync(Path.Combine(folder, "batch.json"), JsonSerializer.Serialize(manifest, ManifestJson), ct);
+        Remember(manifest);
         return folder;
     }
 
