@@ -208,6 +208,38 @@ public sealed class LabelBatchServiceTests
     }
 
     [Theory]
+    [InlineData("BP-2026-0001", 99)]
+    [InlineData("http://mes.local/entry/BP-2026-0001", 153)]
+    [InlineData("http://mes.local/entry/BP-2026-0001", 354)]
+    [InlineData("http://192.168.1.20:8501/entry/BP-2026-000123", 1181)]
+    public void Every_module_is_a_sharp_square_of_whole_pixels_inside_a_white_quiet_zone(string payload, int width)
+    {
+        using var data = QRCoder.QRCodeGenerator.GenerateQrCode(payload, QRCoder.QRCodeGenerator.ECCLevel.H);
+        var matrix = data.ModuleMatrix;
+        var modules = matrix.Count;
+        var perModule = width / modules;
+        var offset = (width - perModule * modules) / 2;
+
+        var label = LabelImage.RenderPng(payload, "BP-2026-0001", "Model BX-48V", width);
+
+        using var bitmap = SkiaSharp.SKBitmap.Decode(label.Bytes);
+        Assert.Equal((width, label.HeightPixels), (bitmap.Width, bitmap.Height));
+        // Pure black or pure white, pixel for pixel as QRCoder's matrix says (its 4-module quiet zone included), and
+        // the margin left by whole-pixel modules white too: no blur, no grey edge for a scanner to guess at.
+        for (var y = 0; y < offset + modules * perModule; y++)
+            for (var x = 0; x < width; x++)
+            {
+                var inCode = x >= offset && y >= offset && x < offset + modules * perModule;
+                var dark = inCode && matrix[(y - offset) / perModule][(x - offset) / perModule];
+                var grey = bitmap.GetPixel(x, y).Red;
+                // The text block starts two modules into the bottom quiet zone: only the code's rows are pixel-exact.
+                if (y >= offset + (modules - 2) * perModule) break;
+                Assert.True(grey == (dark ? 0 : 255), $"pixel ({x}, {y}) is {grey}, the matrix says {(dark ? "dark" : "light")}");
+            }
+        Assert.Equal(payload, LabelDecoding.Decode(label.Bytes));
+    }
+
+    [Theory]
     [InlineData(0)]
     [InlineData(100_001)]
     public void A_max_batch_size_outside_its_range_stops_start_up_with_a_message_naming_the_setting(int value)
