@@ -31,7 +31,9 @@ public abstract class FeatureBenchmarkBase
         _workingCopy = writes ? file : null;
         Folder = Path.Combine(SeededDatabases.Root, "work", $"{purpose}-{packs}-out");
         if (Directory.Exists(Folder)) Directory.Delete(Folder, recursive: true);
-        Services = BenchServices.Build(DatabaseProvider.Sqlite, $"Data Source={file}", Folder, settings);
+        // BATTERYMES_BENCH_LOG=<category> shows that category's Information messages (e.g. a service's phase times).
+        Services = BenchServices.Build(DatabaseProvider.Sqlite, $"Data Source={file}", Folder, settings,
+            informationFrom: Environment.GetEnvironmentVariable("BATTERYMES_BENCH_LOG"));
     }
 
     protected void Stop()

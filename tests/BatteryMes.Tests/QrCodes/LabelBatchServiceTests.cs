@@ -55,6 +55,8 @@ public sealed class LabelBatchServiceTests
         Assert.Equal(25, Directory.GetFiles(batch.Folder, "*.png").Length);
         Assert.True(File.Exists(Path.Combine(batch.Folder, batch.ZipFileName)));
         Assert.True(File.Exists(Path.Combine(batch.Folder, "sheet.html")));
+        // Built in a staging folder and renamed when complete: nothing half-made is left beside it.
+        Assert.Equal([batch.Folder], Directory.GetDirectories(Path.Combine(database.Folder, "qr_codes")));
 
         await using var db = await services.OpenAsync();
         var issued = await db.IssuedLabels.OrderBy(l => l.Number).ToListAsync();
