@@ -38,6 +38,12 @@ if (command == "reports")
     return 0;
 }
 
+if (command == "labels")
+{
+    Console.WriteLine(await LabelTimings.RunAsync(int.Parse(Option("rounds", "3"), CultureInfo.InvariantCulture), int.Parse(Option("count", "1000"), CultureInfo.InvariantCulture)));
+    return 0;
+}
+
 if (command == "load")
 {
     var users = Option("users", "10,25,50").Split(',').Select(u => int.Parse(u, CultureInfo.InvariantCulture)).ToList();

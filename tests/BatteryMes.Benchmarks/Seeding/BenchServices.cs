@@ -23,7 +23,7 @@ public static class BenchServices
     public static ProcessRoute LoadRoute() => RouteFile.Load(RoutePath);
 
     public static ServiceProvider Build(DatabaseProvider provider, string connectionString, string folder,
-        IReadOnlyDictionary<string, string?>? extraSettings = null)
+        IReadOnlyDictionary<string, string?>? extraSettings = null, string? informationFrom = null)
     {
         Directory.CreateDirectory(folder);
         var settings = new Dictionary<string, string?>
@@ -44,7 +44,8 @@ public static class BenchServices
 
         var services = new ServiceCollection();
         // Warnings only: the benchmarks measure the work, not the console.
-        services.AddLogging(b => b.AddConsole().SetMinimumLevel(LogLevel.Warning));
+        // informationFrom: one category whose Information messages are shown too (e.g. a service's phase times).
+        services.AddLogging(b => b.AddConsole().SetMinimumLevel(LogLevel.Warning).AddFilter(informationFrom, LogLevel.Information));
         services.AddSingleton<IConfiguration>(configuration);
         services.AddSingleton(home);
         services.AddSingleton(LoadRoute());

@@ -106,6 +106,30 @@ public sealed class LabelBatchApiTests
         Assert.Contains("No such label batch", await client.GetStringAsync("/qr/print/nothing-here"));
     }
 
+    [Fact]
+    public async Task Every_label_of_a_saved_batch_is_served_for_the_print_view_until_its_folder_is_deleted()
+    {
+        await using var database = TestDatabase.Create(DatabaseProvider.Sqlite);
+        await using var app = new MesAppFactory(database);
+        using var client = app.CreateClient();
+        using var created = await client.PostAsJsonAsync("/api/qr/batches", new { prefix = "BP-9-", start = 1, count = 12, padding = 2, payload = "PackId" });
+        var batchId = created.Headers.GetValues("X-Batch-Id").Single();
+
+        var sheet = await client.GetStringAsync($"/qr/print/{batchId}");
+        for (var n = 1; n <= 12; n++)
+        {
+            var url = $"/api/qr/batches/{batchId}/files/BP-9-{n:00}.png";
+            Assert.Contains(url, sheet);
+            Assert.Equal($"BP-9-{n:00}", LabelDecoding.Decode(await client.GetByteArrayAsync(url)));
+        }
+
+        // A batch removed from the QR folder by hand is gone, even though the app has read it before.
+        Directory.Delete(Path.Combine(database.Folder, "qr_codes", batchId), recursive: true);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/api/qr/batches/{batchId}/files/BP-9-01.png")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/api/qr/batches/{batchId}/zip")).StatusCode);
+        Assert.Contains("No such label batch", await client.GetStringAsync($"/qr/print/{batchId}"));
+    }
+
     private static int CountOf(string text, string part)
     {
         var count = 0;

@@ -55,6 +55,8 @@ public sealed class LabelBatchServiceTests
         Assert.Equal(25, Directory.GetFiles(batch.Folder, "*.png").Length);
         Assert.True(File.Exists(Path.Combine(batch.Folder, batch.ZipFileName)));
         Assert.True(File.Exists(Path.Combine(batch.Folder, "sheet.html")));
+        // Built in a staging folder and renamed when complete: nothing half-made is left beside it.
+        Assert.Equal([batch.Folder], Directory.GetDirectories(Path.Combine(database.Folder, "qr_codes")));
 
         await using var db = await services.OpenAsync();
         var issued = await db.IssuedLabels.OrderBy(l => l.Number).ToListAsync();
@@ -205,6 +207,38 @@ public sealed class LabelBatchServiceTests
         var codeBottom = (300 - 300 / modules * modules) / 2 + (modules - 2) * (300 / modules);
         Assert.InRange(LabelDecoding.DarkShareBelow(plain.Bytes, codeBottom), 0.03, 0.6);
         Assert.Equal(payload, LabelDecoding.Decode(twoLines.Bytes));
+    }
+
+    [Theory]
+    [InlineData("BP-2026-0001", 99)]
+    [InlineData("http://mes.local/entry/BP-2026-0001", 153)]
+    [InlineData("http://mes.local/entry/BP-2026-0001", 354)]
+    [InlineData("http://192.168.1.20:8501/entry/BP-2026-000123", 1181)]
+    public void Every_module_is_a_sharp_square_of_whole_pixels_inside_a_white_quiet_zone(string payload, int width)
+    {
+        using var data = QRCoder.QRCodeGenerator.GenerateQrCode(payload, QRCoder.QRCodeGenerator.ECCLevel.H);
+        var matrix = data.ModuleMatrix;
+        var modules = matrix.Count;
+        var perModule = width / modules;
+        var offset = (width - perModule * modules) / 2;
+
+        var label = LabelImage.RenderPng(payload, "BP-2026-0001", "Model BX-48V", width);
+
+        using var bitmap = SkiaSharp.SKBitmap.Decode(label.Bytes);
+        Assert.Equal((width, label.HeightPixels), (bitmap.Width, bitmap.Height));
+        // Pure black or pure white, pixel for pixel as QRCoder's matrix says (its 4-module quiet zone included), and
+        // the margin left by whole-pixel modules white too: no blur, no grey edge for a scanner to guess at.
+        for (var y = 0; y < offset + modules * perModule; y++)
+            for (var x = 0; x < width; x++)
+            {
+                var inCode = x >= offset && y >= offset && x < offset + modules * perModule;
+                var dark = inCode && matrix[(y - offset) / perModule][(x - offset) / perModule];
+                var grey = bitmap.GetPixel(x, y).Red;
+                // The text block starts two modules into the bottom quiet zone: only the code's rows are pixel-exact.
+                if (y >= offset + (modules - 2) * perModule) break;
+                Assert.True(grey == (dark ? 0 : 255), $"pixel ({x}, {y}) is {grey}, the matrix says {(dark ? "dark" : "light")}");
+            }
+        Assert.Equal(payload, LabelDecoding.Decode(label.Bytes));
     }
 
     [Theory]

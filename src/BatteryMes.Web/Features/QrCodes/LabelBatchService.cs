@@ -103,38 +103,61 @@ public sealed partial class LabelBatchService(
 
         var now = clock.GetUtcNow().UtcDateTime;
         var batchId = $"{now:yyyyMMdd-HHmmss}-{Guid.NewGuid():N}"[..22];
-        var pngs = new LabelPng[toGenerate.Count];
-        Parallel.For(0, toGenerate.Count, new ParallelOptions { CancellationToken = ct }, i =>
-            pngs[i] = LabelImage.RenderPng(toGenerate[i].Payload, toGenerate[i].PackId, request.SecondLine, plan.WidthPixels));
-
-        var rendered = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+        // The batch is built in a staging folder that no URL can name (a batch ID never starts with '.') and gets its
+        // real name only when complete: a batch folder is whole or absent, and a refused or failed batch leaves nothing.
+        var staging = Path.Combine(Root, $".{batchId}.partial");
         try
         {
-            await using var db = await factory.CreateDbContextAsync(ct);
-            db.IssuedLabels.AddRange(toGenerate.Select(l => new IssuedLabel
+            Directory.CreateDirectory(staging);
+            var pngs = new LabelPng[toGenerate.Count];
+            // Bounded to the cores: drawing is CPU work, and more threads than cores only add switching on a busy
+            // server. Each label's file is written as soon as it is drawn, so the disk works while the cores draw.
+            Parallel.For(0, toGenerate.Count, new ParallelOptions { CancellationToken = ct, MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
             {
-                PackId = l.PackId, BatchId = batchId, Payload = l.Payload, Prefix = plan.Prefix, Number = l.Number, IssuedUtc = now,
-            }));
-            await db.SaveChangesAsync(ct);
+                pngs[i] = LabelImage.RenderPng(toGenerate[i].Payload, toGenerate[i].PackId, request.SecondLine, plan.WidthPixels);
+                File.WriteAllBytes(Path.Combine(staging, FileNameOf(toGenerate[i])), pngs[i].Bytes);
+            });
+
+            var rendered = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+            try
+            {
+                await using var db = await factory.CreateDbContextAsync(ct);
+                db.IssuedLabels.AddRange(toGenerate.Select(l => new IssuedLabel
+                {
+                    PackId = l.PackId, BatchId = batchId, Payload = l.Payload, Prefix = plan.Prefix, Number = l.Number, IssuedUtc = now,
+                }));
+                await db.SaveChangesAsync(ct);
+            }
+            catch (DbUpdateException ex)
+            {
+                // Another batch issued one of these IDs between the check and the save (unique index on PackId).
+                if (!await HasDuplicatesNowAsync(toGenerate, ct)) throw;
+                logger.LogWarning(ex, "Label batch {BatchId} lost a race for its IDs; checking duplicates again", batchId);
+                var again = await PlanAsync(request, requestBaseUrl, ct);
+                return new LabelBatchResult(LabelBatchOutcome.Duplicates, DuplicatesMessage(again.Duplicates), again);
+            }
+
+            var recorded = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+            var labels = toGenerate.Select((l, i) => new GeneratedLabel(l.PackId, l.Payload, FileNameOf(l), pngs[i].Bytes)).ToList();
+            var manifest = new BatchManifest(batchId, now, plan.WidthPixels, pngs[0].HeightPixels, plan.Dpi, $"labels-{batchId}.zip",
+                [.. labels.Select(l => new ManifestLabel(l.PackId, l.Payload, l.FileName))]);
+            var sheet = LabelSheet.Document(manifest);
+            var zip = Zip(labels, sheet);
+            var folder = await SaveAsync(staging, manifest, zip, sheet, ct);
+            return Generated(plan, new GeneratedBatch(batchId, folder, labels, zip, manifest.ZipFileName, sheet, plan.Labels.Count - labels.Count),
+                planned, rendered, recorded, started);
         }
-        catch (DbUpdateException ex)
+        finally
         {
-            // Another batch issued one of these IDs between the check and the save (unique index on PackId).
-            if (!await HasDuplicatesNowAsync(toGenerate, ct)) throw;
-            logger.LogWarning(ex, "Label batch {BatchId} lost a race for its IDs; checking duplicates again", batchId);
-            var again = await PlanAsync(request, requestBaseUrl, ct);
-            return new LabelBatchResult(LabelBatchOutcome.Duplicates, DuplicatesMessage(again.Duplicates), again);
+            if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
         }
+    }
 
-        var recorded = System.Diagnostics.Stopwatch.GetElapsedTime(started);
-        var labels = toGenerate.Select((l, i) => new GeneratedLabel(l.PackId, l.Payload, l.PackId + ".png", pngs[i].Bytes)).ToList();
-        var manifest = new BatchManifest(batchId, now, plan.WidthPixels, pngs[0].HeightPixels, plan.Dpi, $"labels-{batchId}.zip",
-            [.. labels.Select(l => new ManifestLabel(l.PackId, l.Payload, l.FileName))]);
-        var sheet = LabelSheet.Document(manifest);
-        var zip = Zip(labels, sheet);
-        var folder = await SaveAsync(manifest, labels, zip, sheet, ct);
+    private static string FileNameOf(PlannedLabel label) => label.PackId + ".png";
 
-        var skipped = plan.Labels.Count - labels.Count;
+    private LabelBatchResult Generated(LabelBatchPlan plan, GeneratedBatch batch, TimeSpan planned, TimeSpan rendered, TimeSpan recorded, long started)
+    {
+        var (batchId, folder, skipped, labels) = (batch.BatchId, batch.Folder, batch.Skipped, batch.Labels);
         // Phase times (cumulative) show where a slow batch spends its time: checks, drawing, database, files.
         logger.LogInformation("Generated label batch {BatchId}: {Count} labels ({Skipped} duplicates skipped) in {Folder}; checked {PlanMs} ms, drawn {RenderMs} ms, recorded {RecordMs} ms, saved {TotalMs} ms",
             batchId, labels.Count, skipped, folder, (int)planned.TotalMilliseconds, (int)rendered.TotalMilliseconds, (int)recorded.TotalMilliseconds,
@@ -142,8 +165,7 @@ public sealed partial class LabelBatchService(
         var message = skipped > 0
             ? $"Generated {labels.Count} labels (batch {batchId}); {skipped} duplicates were skipped."
             : $"Generated {labels.Count} labels (batch {batchId}).";
-        return new LabelBatchResult(LabelBatchOutcome.Generated, message, plan,
-            new GeneratedBatch(batchId, folder, labels, zip, manifest.ZipFileName, sheet, skipped));
+        return new LabelBatchResult(LabelBatchOutcome.Generated, message, plan, batch);
     }
 
     private async Task<bool> HasDuplicatesNowAsync(IReadOnlyList<PlannedLabel> labels, CancellationToken ct) =>
@@ -160,25 +182,46 @@ public sealed partial class LabelBatchService(
     }
 
     /// <summary>The saved description of a batch, or null when there is no such batch.</summary>
-    public async Task<BatchManifest?> ReadBatchAsync(string batchId, CancellationToken ct = default)
-    {
-        var folder = BatchFolder(batchId);
-        var file = folder is null ? null : Path.Combine(folder, "batch.json");
-        if (file is null || !File.Exists(file)) return null;
-        await using var stream = File.OpenRead(file);
-        return await JsonSerializer.DeserializeAsync<BatchManifest>(stream, ManifestJson, ct);
-    }
+    public async Task<BatchManifest?> ReadBatchAsync(string batchId, CancellationToken ct = default) =>
+        (await ReadSavedBatchAsync(batchId, ct))?.Manifest;
 
     /// <summary>Path of a file of a saved batch, or null when the batch or the file is not there. Only names listed
     /// in the batch are served, so no path from a URL reaches the disk unchecked.</summary>
     public async Task<string?> BatchFileAsync(string batchId, string fileName, CancellationToken ct = default)
     {
-        var batch = await ReadBatchAsync(batchId, ct);
+        var batch = await ReadSavedBatchAsync(batchId, ct);
         if (batch is null) return null;
-        var known = fileName == batch.ZipFileName || fileName == "sheet.html" || batch.Labels.Any(l => l.File == fileName);
+        var known = fileName == batch.Manifest.ZipFileName || fileName == "sheet.html" || batch.Files.Contains(fileName);
         var path = known ? Path.Combine(BatchFolder(batchId)!, fileName) : null;
         return path is not null && File.Exists(path) ? path : null;
     }
+
+    /// <summary>A saved batch's manifest and its label file names. The print view of a 1,000-label sheet asks for
+    /// 1,000 PNGs at once; reading and parsing batch.json for each of them cost more than serving the files, so the
+    /// manifests of the last few batches are kept (a saved batch never changes; a deleted one is checked on disk).</summary>
+    private async Task<SavedBatch?> ReadSavedBatchAsync(string batchId, CancellationToken ct)
+    {
+        var folder = BatchFolder(batchId);
+        var file = folder is null ? null : Path.Combine(folder, "batch.json");
+        if (file is null || !File.Exists(file)) return null;
+        if (_savedBatches.TryGetValue(batchId, out var cached)) return cached;
+        await using var stream = File.OpenRead(file);
+        var manifest = await JsonSerializer.DeserializeAsync<BatchManifest>(stream, ManifestJson, ct);
+        return manifest is null ? null : Remember(manifest);
+    }
+
+    private SavedBatch Remember(BatchManifest manifest)
+    {
+        if (_savedBatches.Count >= SavedBatchesKept) _savedBatches.Clear();
+        var saved = new SavedBatch(manifest, manifest.Labels.Select(l => l.File).ToHashSet(StringComparer.Ordinal));
+        _savedBatches[manifest.BatchId] = saved;
+        return saved;
+    }
+
+    private const int SavedBatchesKept = 16;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, SavedBatch> _savedBatches = new(StringComparer.Ordinal);
+
+    private sealed record SavedBatch(BatchManifest Manifest, HashSet<string> Files);
 
     public static string? CheckBaseUrl(string baseUrl)
     {
@@ -284,7 +327,8 @@ public sealed partial class LabelBatchService(
 
     private static byte[] Zip(IReadOnlyList<GeneratedLabel> labels, string sheet)
     {
-        using var memory = new MemoryStream();
+        // Sized up front (PNGs are stored, plus headers and the sheet) so the archive is written once, not regrown.
+        using var memory = new MemoryStream(labels.Sum(l => l.Png.Length + 2 * l.FileName.Length + 100) + sheet.Length + 1024);
         using (var archive = new ZipArchive(memory, ZipArchiveMode.Create, leaveOpen: true))
         {
             // PNGs are already compressed: storing them is as small and far faster.
@@ -299,14 +343,16 @@ public sealed partial class LabelBatchService(
         return memory.ToArray();
     }
 
-    private async Task<string> SaveAsync(BatchManifest manifest, IReadOnlyList<GeneratedLabel> labels, byte[] zip, string sheet, CancellationToken ct)
+    /// <summary>Completes the staged batch (its PNGs are there already) with the ZIP, the sheet and batch.json, and
+    /// gives the folder its batch name.</summary>
+    private async Task<string> SaveAsync(string staging, BatchManifest manifest, byte[] zip, string sheet, CancellationToken ct)
     {
+        await File.WriteAllBytesAsync(Path.Combine(staging, manifest.ZipFileName), zip, ct);
+        await File.WriteAllTextAsync(Path.Combine(staging, "sheet.html"), sheet, ct);
+        await File.WriteAllTextAsync(Path.Combine(staging, "batch.json"), JsonSerializer.Serialize(manifest, ManifestJson), ct);
         var folder = BatchFolder(manifest.BatchId)!;
-        Directory.CreateDirectory(folder);
-        foreach (var label in labels) await File.WriteAllBytesAsync(Path.Combine(folder, label.FileName), label.Png, ct);
-        await File.WriteAllBytesAsync(Path.Combine(folder, manifest.ZipFileName), zip, ct);
-        await File.WriteAllTextAsync(Path.Combine(folder, "sheet.html"), sheet, ct);
-        await File.WriteAllTextAsync(Path.Combine(folder, "batch.json"), JsonSerializer.Serialize(manifest, ManifestJson), ct);
+        Directory.Move(staging, folder);
+        Remember(manifest);
         return folder;
     }
 
