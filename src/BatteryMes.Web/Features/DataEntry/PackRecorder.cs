@@ -210,26 +210,27 @@ public sealed class PackRecorder(
         var result = await strategy.ExecuteAsync(async () =>
         {
             committed = false;
-            db.ChangeTracker.Clear();
             await using var tx = await db.Database.BeginTransactionAsync(ct);
             await LockPackAsync(db, save.PackId, ct);
-            var pack = await LoadPackForWriteAsync(db, save.PackId, stage.Number, ct);
+            var pack = await LoadPackForSaveAsync(db, save.PackId, stage.Number, ct);
             if (pack is null) return RecordingResult.Fail(RecordingStatus.NotFound, $"Pack {save.PackId} is not registered. Create it first.");
 
             var blocker = await BlockerForAsync(db, pack, stage.Number, ct);
             if (blocker is not null) return RecordingResult.Fail(RecordingStatus.Blocked, blocker.Describe(), blocker);
 
             var record = pack.Stages.FirstOrDefault(s => s.StageNumber == stage.Number);
+            var recordIsNew = record is null;
             if (record is null)
             {
-                record = new StageRecord { StageNumber = stage.Number, UpdatedUtc = now, Pack = pack };
+                record = new StageRecord { StageNumber = stage.Number, UpdatedUtc = now, Pack = pack, PackRowId = pack.Id };
                 pack.Stages.Add(record);
             }
 
-            var storedView = record.Id != 0 ? ToView(pack.PackId, stage, record) : EmptyStage(pack.PackId, stage);
+            var storedView = !recordIsNew ? ToView(pack.PackId, stage, record) : EmptyStage(pack.PackId, stage);
             var changedSince = await FieldsChangedSinceAsync(db, pack.PackId, stage.Number, record, save.Since, ct);
             var conflicts = new List<FieldConflict>();
             var changes = new List<AuditEntry>();
+            var changedRows = new List<CheckResult>();
             // True when the save wants a different value for this field and nobody else changed it since the baseline.
             bool MayChange(string? code, string field, string? stored, string? wanted)
             {
@@ -258,6 +259,7 @@ public sealed class PackRecorder(
                 if (wantY is { } y && MayChange(check.Code, "Module Y", row.ModuleY.ToText(), y.ToText())) row.ModuleY = y;
                 if (before.Equals(row.ToEntry())) continue;
                 row.UpdatedUtc = now;
+                changedRows.Add(row);
                 if (row.Id == 0 && !record.Results.Contains(row)) record.Results.Add(row);
             }
             if (save.Technician is not null && MayChange(null, "Technician", record.Technician, Clean(save.Technician))) record.Technician = Clean(save.Technician);
@@ -275,8 +277,7 @@ public sealed class PackRecorder(
             record.UpdatedUtc = now;
             record.Version++;
             Restate(pack, record, stage, now);
-            db.AuditLog.AddRange(changes);
-            await db.SaveChangesAsync(ct);
+            await StageRowWriter.WriteAsync(db, pack, record, recordIsNew, changedRows, changes, ct);
             await tx.CommitAsync(ct);
             committed = true;
             var message = conflicts.Count > 0 ? ConflictMessage(conflicts, savedOthers: true) : SavedMessage(stage, record);
@@ -392,6 +393,17 @@ public sealed class PackRecorder(
         var record = pack?.Stages.FirstOrDefault(s => s.StageNumber == stageNumber);
         // Tracked, so the results attach to record.Results.
         if (record is not null) await db.CheckResults.Where(r => r.StageRecordId == record.Id).LoadAsync(ct);
+        return pack;
+    }
+
+    /// <summary>The pack, not tracked (<see cref="StageRowWriter"/> writes the save), with every stage record's stored
+    /// status, and the check results of the one stage being written. Two index lookups: a filtered include of the
+    /// results would join every stored result of that stage number across all packs.</summary>
+    private static async Task<Pack?> LoadPackForSaveAsync(MesDbContext db, string packId, int stageNumber, CancellationToken ct)
+    {
+        var pack = await db.Packs.AsNoTracking().Include(p => p.Stages).FirstOrDefaultAsync(p => p.PackId == packId, ct);
+        if (pack?.Stages.FirstOrDefault(s => s.StageNumber == stageNumber) is { } record)
+            record.Results = await db.CheckResults.AsNoTracking().Where(r => r.StageRecordId == record.Id).OrderBy(r => r.Id).ToListAsync(ct);
         return pack;
     }
 
