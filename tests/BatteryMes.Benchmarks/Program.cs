@@ -12,6 +12,7 @@ using BenchmarkDotNet.Running;
 //   run  [--packs 1000,100000] [--providers Sqlite,PostgreSQL] [--only StageSave,Snapshot] [--out artifacts/benchmarks/results.md]
 //   seed --packs N [--provider Sqlite|PostgreSQL]     (prints the seeded SQLite file or PostgreSQL database; for load and fault runs)
 //   latency [--packs 1000] [--saves 40] [--delay-ms 500] [--out artifacts/benchmarks/latency.md]   (save-to-screen latency, in process)
+//   save-ab [--provider Sqlite|PostgreSQL] [--packs 100000] [--rounds 60]   (stage save: old path against PackRecorder, interleaved)
 //   reports [--packs 1000] [--rounds 3] [--sheets N] (wall-clock times of the pack form and master workbook writers)
 //   load --url http://127.0.0.1:PORT --pid APP_PID [--users 10,25,50] [--seconds 30] [--out artifacts/load/results.md]   (scripts/load.sh)
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
@@ -75,6 +76,15 @@ if (command == "latency")
         $"Machine: {ResultsTable.MachineDescription()}. Load average at start: {loadAtStart}.\n\n{SaveToScreenLatency.Table(figures)}";
     File.WriteAllText(file, text);
     Console.WriteLine(text);
+    return 0;
+}
+
+if (command == "save-ab")
+{
+    var provider = DatabaseOptions.TryParseProvider(Option("provider", "Sqlite"), out var kind) ? kind : DatabaseProvider.Sqlite;
+    SeededDatabases.Log = Console.Error.WriteLine;
+    Console.WriteLine(await BatteryMes.Benchmarks.SaveAb.SaveAbRun.RunAsync(provider, int.Parse(Option("packs", "100000"), CultureInfo.InvariantCulture),
+        int.Parse(Option("rounds", "60"), CultureInfo.InvariantCulture)));
     return 0;
 }
 

@@ -1,9 +1,11 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using BatteryMes.Web.Configuration;
 using BatteryMes.Web.Data;
 using BatteryMes.Web.Domain;
 using BatteryMes.Web.Features.LiveUpdates;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata;
 
 namespace BatteryMes.Web.Features.DataEntry;
 
@@ -210,26 +212,27 @@ public sealed class PackRecorder(
         var result = await strategy.ExecuteAsync(async () =>
         {
             committed = false;
-            db.ChangeTracker.Clear();
             await using var tx = await db.Database.BeginTransactionAsync(ct);
             await LockPackAsync(db, save.PackId, ct);
-            var pack = await LoadPackForWriteAsync(db, save.PackId, stage.Number, ct);
+            var pack = await LoadPackForSaveAsync(db, save.PackId, stage.Number, ct);
             if (pack is null) return RecordingResult.Fail(RecordingStatus.NotFound, $"Pack {save.PackId} is not registered. Create it first.");
 
             var blocker = await BlockerForAsync(db, pack, stage.Number, ct);
             if (blocker is not null) return RecordingResult.Fail(RecordingStatus.Blocked, blocker.Describe(), blocker);
 
             var record = pack.Stages.FirstOrDefault(s => s.StageNumber == stage.Number);
+            var recordIsNew = record is null;
             if (record is null)
             {
-                record = new StageRecord { StageNumber = stage.Number, UpdatedUtc = now, Pack = pack };
+                record = new StageRecord { StageNumber = stage.Number, UpdatedUtc = now, Pack = pack, PackRowId = pack.Id };
                 pack.Stages.Add(record);
             }
 
-            var storedView = record.Id != 0 ? ToView(pack.PackId, stage, record) : EmptyStage(pack.PackId, stage);
+            var storedView = !recordIsNew ? ToView(pack.PackId, stage, record) : EmptyStage(pack.PackId, stage);
             var changedSince = await FieldsChangedSinceAsync(db, pack.PackId, stage.Number, record, save.Since, ct);
             var conflicts = new List<FieldConflict>();
             var changes = new List<AuditEntry>();
+            var changedRows = new List<CheckResult>();
             // True when the save wants a different value for this field and nobody else changed it since the baseline.
             bool MayChange(string? code, string field, string? stored, string? wanted)
             {
@@ -258,6 +261,7 @@ public sealed class PackRecorder(
                 if (wantY is { } y && MayChange(check.Code, "Module Y", row.ModuleY.ToText(), y.ToText())) row.ModuleY = y;
                 if (before.Equals(row.ToEntry())) continue;
                 row.UpdatedUtc = now;
+                changedRows.Add(row);
                 if (row.Id == 0 && !record.Results.Contains(row)) record.Results.Add(row);
             }
             if (save.Technician is not null && MayChange(null, "Technician", record.Technician, Clean(save.Technician))) record.Technician = Clean(save.Technician);
@@ -275,8 +279,7 @@ public sealed class PackRecorder(
             record.UpdatedUtc = now;
             record.Version++;
             Restate(pack, record, stage, now);
-            db.AuditLog.AddRange(changes);
-            await db.SaveChangesAsync(ct);
+            await StageRowWriter.WriteAsync(db, pack, record, recordIsNew, changedRows, changes, ct);
             await tx.CommitAsync(ct);
             committed = true;
             var message = conflicts.Count > 0 ? ConflictMessage(conflicts, savedOthers: true) : SavedMessage(stage, record);
@@ -393,6 +396,36 @@ public sealed class PackRecorder(
         // Tracked, so the results attach to record.Results.
         if (record is not null) await db.CheckResults.Where(r => r.StageRecordId == record.Id).LoadAsync(ct);
         return pack;
+    }
+
+    /// <summary>The pack, not tracked (<see cref="StageRowWriter"/> writes the save), with every stage record's stored
+    /// status, and the check results of the one stage being written. Two index lookups: a filtered include of the
+    /// results would join every stored result of that stage number across all packs.</summary>
+    private static async Task<Pack?> LoadPackForSaveAsync(MesDbContext db, string packId, int stageNumber, CancellationToken ct)
+    {
+        var queries = SaveQueries.For(db);
+        var pack = await queries.PackWithStages(db, packId);
+        if (pack?.Stages.FirstOrDefault(s => s.StageNumber == stageNumber) is { } record)
+        {
+            record.Results = [];
+            await foreach (var row in queries.ResultsOfStage(db, record.Id).WithCancellation(ct)) record.Results.Add(row);
+        }
+        return pack;
+    }
+
+    /// <summary>The two lookups every save runs, compiled once (EF's query cache would rebuild their key on each save).
+    /// A compiled query serves one model only, and SQLite and PostgreSQL contexts have different models: one set per model.</summary>
+    private sealed class SaveQueries
+    {
+        private static readonly ConditionalWeakTable<IModel, SaveQueries> ByModel = new();
+
+        public static SaveQueries For(MesDbContext db) => ByModel.GetValue(db.Model, _ => new SaveQueries());
+
+        public Func<MesDbContext, string, Task<Pack?>> PackWithStages { get; } = EF.CompileAsyncQuery(
+            (MesDbContext db, string packId) => db.Packs.AsNoTracking().Include(p => p.Stages).FirstOrDefault(p => p.PackId == packId));
+
+        public Func<MesDbContext, long, IAsyncEnumerable<CheckResult>> ResultsOfStage { get; } = EF.CompileAsyncQuery<MesDbContext, long, CheckResult>(
+            (MesDbContext db, long stageRecordId) => db.CheckResults.AsNoTracking().Where(r => r.StageRecordId == stageRecordId).OrderBy(r => r.Id));
     }
 
     /// <summary>The earlier stage and check that block <paramref name="stageNumber"/>, decided by <see cref="StatusRules.BlockerFor"/>.
