@@ -1,25 +1,34 @@
 #!/usr/bin/env bash
-# Battery MES load run: the real app (Release build) on loopback against a copy of a seeded SQLite database, driven by
-# N concurrent JSON API users for a bounded time per step (register a pack, save each stage in full, complete it).
-# Writes artifacts/load/results.md: saves/s, p50/p95/p99 save latency, errors, server CPU and peak memory per step.
-# Usage: bash scripts/load.sh [--users 10,25,50] [--seconds 30] [--packs 1000]   (traffic stays on 127.0.0.1)
-# Outside CI (long and timing-dependent). Browser sessions (Blazor circuits) are not part of it yet.
+# Battery MES load run: the real app (Release build) on loopback against a copy of a seeded SQLite database.
+#  1. Memory per idle circuit: 0, 20, 50 idle Chromium tabs at /dashboard and at /entry, figures from the app's /health.
+#  2. A step series of N concurrent JSON API users (register a pack, save each stage in full, complete it) with K browser
+#     sessions alongside (Chromium tabs on the data entry page: scan, create, All OK, Save, Complete Process), a bounded
+#     time per step. Saves/s, p50/p95/p99 save latency (browser: click to confirmation), errors, server CPU and memory,
+#     browser CPU, and the user count where p95 passes 500 ms.
+# Writes artifacts/load/results.md.
+# Usage: bash scripts/load.sh [--users 10,25,50,100] [--seconds 30] [--browsers 4] [--idle 0,20,50]
+#                             [--idle-pages /dashboard,/entry] [--packs 1000]     (traffic stays on 127.0.0.1)
+# --browsers 0 and --idle 0 switch those parts off. The defaults take about 8 minutes plus the build.
+# Outside CI (long and timing-dependent).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 export BATTERYMES_BENCH_DIR=${BATTERYMES_BENCH_DIR:-/tmp/batterymes-bench}
-packs=1000; users=10,25,50; seconds=30; prev=""
+packs=1000; users=10,25,50,100; seconds=30; browsers=4; idle=0,20,50; idle_pages=/dashboard,/entry; prev=""
 for a in "$@"; do
-  case "$prev" in --packs) packs=$a;; --users) users=$a;; --seconds) seconds=$a;; esac
+  case "$prev" in
+    --packs) packs=$a;; --users) users=$a;; --seconds) seconds=$a;; --browsers) browsers=$a;; --idle) idle=$a;; --idle-pages) idle_pages=$a;;
+  esac
   prev=$a
 done
+steps=$(echo "$users" | tr ',' '\n' | grep -c .)
 PORT=${BATTERYMES_LOAD_PORT:-8612}
 OUT=tests/BatteryMes.Benchmarks/bin/Release/net10.0
 
 echo "== dotnet build (Release)"
 dotnet build tests/BatteryMes.Benchmarks -c Release -nologo -v:q
 seed=$(dotnet "$OUT/BatteryMes.Benchmarks.dll" seed --packs "$packs")
-work="$BATTERYMES_BENCH_DIR/work/load"
+work="$BATTERYMES_BENCH_DIR/work/load-$PORT"
 rm -rf "$work"; mkdir -p "$work"
 cp "$seed" "$work/battery_mes.db"
 
@@ -37,5 +46,8 @@ for _ in $(seq 1 120); do
   sleep 1
 done
 
-echo "== load: users $users, $seconds s per step"
-dotnet "$OUT/BatteryMes.Benchmarks.dll" load --url "http://127.0.0.1:$PORT" --pid $APP --users "$users" --seconds "$seconds" --out artifacts/load/results.md
+# A hard bound on the whole run: the steps, plus the idle-circuit phase and browser warm-up (a few minutes at most).
+limit=$(( steps * seconds + 600 ))
+echo "== load: API users $users with $browsers browser sessions, $seconds s per step; idle tabs $idle (run limited to $limit s)"
+timeout --kill-after=30 "$limit" dotnet "$OUT/BatteryMes.Benchmarks.dll" load --url "http://127.0.0.1:$PORT" --pid $APP --users "$users" \
+  --seconds "$seconds" --browsers "$browsers" --idle "$idle" --idle-pages "$idle_pages" --out artifacts/load/results.md

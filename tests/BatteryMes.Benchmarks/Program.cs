@@ -14,7 +14,8 @@ using BenchmarkDotNet.Running;
 //   latency [--packs 1000] [--saves 40] [--delay-ms 500] [--out artifacts/benchmarks/latency.md]   (save-to-screen latency, in process)
 //   save-ab [--provider Sqlite|PostgreSQL] [--packs 100000] [--rounds 60]   (stage save: old path against PackRecorder, interleaved)
 //   reports [--packs 1000] [--rounds 3] [--sheets N] (wall-clock times of the pack form and master workbook writers)
-//   load --url http://127.0.0.1:PORT --pid APP_PID [--users 10,25,50] [--seconds 30] [--out artifacts/load/results.md]   (scripts/load.sh)
+//   load --url http://127.0.0.1:PORT --pid APP_PID [--users 10,25,50,100] [--seconds 30] [--browsers 4] [--idle 0,20,50] [--idle-pages /dashboard,/entry]
+//        [--out artifacts/load/results.md]   (scripts/load.sh)
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 var command = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "run";
 string Option(string name, string fallback)
@@ -47,19 +48,45 @@ if (command == "labels")
 
 if (command == "load")
 {
-    var users = Option("users", "10,25,50").Split(',').Select(u => int.Parse(u, CultureInfo.InvariantCulture)).ToList();
+    var users = Option("users", "10,25,50,100").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(u => int.Parse(u, CultureInfo.InvariantCulture)).ToList();
     var seconds = int.Parse(Option("seconds", "30"), CultureInfo.InvariantCulture);
+    var browserCount = int.Parse(Option("browsers", "4"), CultureInfo.InvariantCulture);
+    var idleTabs = Option("idle", "0,20,50").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(u => int.Parse(u, CultureInfo.InvariantCulture)).ToList();
+    var idlePages = Option("idle-pages", "/dashboard,/entry").Split(',', StringSplitOptions.RemoveEmptyEntries);
+    var url = Option("url", "http://127.0.0.1:8612");
+    if (!Uri.TryCreate(url, UriKind.Absolute, out var target) || !target.IsLoopback)
+    {
+        Console.Error.WriteLine($"The load run only targets loopback (127.0.0.1); '{url}' is not.");
+        return 2;
+    }
     var loadStarted = DateTime.UtcNow;
     var loadAtStart = ResultsTable.LoadAverage();
-    var steps = await ApiLoadRun.RunAsync(Option("url", "http://127.0.0.1:8612"), int.Parse(Option("pid", "0"), CultureInfo.InvariantCulture),
-        users, TimeSpan.FromSeconds(seconds), BenchServices.LoadRoute());
+    var route = BenchServices.LoadRoute();
+
+    // Idle circuits first, on the fresh app: circuits of the busy phase would linger (disconnected-circuit retention) and blur the slope.
+    IReadOnlyList<IdleCircuits.Result> idle = [];
+    if (idleTabs.Any(t => t > 0))
+    {
+        Console.WriteLine($"== idle circuits: {string.Join(",", idleTabs)} tabs at {string.Join(", ", idlePages)}");
+        idle = await IdleCircuits.RunAsync(url, idleTabs, idlePages, TimeSpan.FromSeconds(5));
+    }
+
+    Console.WriteLine($"== load: API users {string.Join(",", users)} with {browserCount} browser sessions, {seconds} s per step");
+    var loadAverageAtSteps = ResultsTable.LoadAverage();
+    await using var browsers = browserCount > 0 ? await BrowserSessions.StartAsync(url, browserCount, route, TimeSpan.FromSeconds(120)) : null;
+    var steps = await ApiLoadRun.RunAsync(url, int.Parse(Option("pid", "0"), CultureInfo.InvariantCulture), users, TimeSpan.FromSeconds(seconds), route, browsers);
+
     var file = Option("out", "artifacts/load/results.md");
     Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
-    var text = $"# Battery MES load run (JSON API users)\n\nRun {loadStarted:yyyy-MM-dd HH:mm} UTC, {seconds} s per step, against the app on loopback. " +
-        $"Machine: {ResultsTable.MachineDescription()}. Load average at start: {loadAtStart}.\n\n{ApiLoadRun.Table(steps)}";
+    var text = $"# Battery MES load run\n\nRun {loadStarted:yyyy-MM-dd HH:mm} UTC against the app (Release) on loopback. Machine: {ResultsTable.MachineDescription()}. " +
+        $"Load average at start: {loadAtStart}; at the first step: {loadAverageAtSteps}; at the end: {ResultsTable.LoadAverage()}.\n\n" +
+        $"## Users at once ({seconds} s per step)\n\nAPI users register a pack and save and complete each stage over JSON; browser sessions are Chromium tabs " +
+        $"on the data entry page (scan, create, All OK for both modules, Save, Complete Process), timed in the page from the click to the confirmation. " +
+        $"Browser CPU is Chromium and its Playwright driver together, on the same 2 cores as the server.\n\n{ApiLoadRun.Table(steps)}\n" +
+        (idle.Count > 0 ? $"## Memory per idle circuit\n\nIdle tabs (each its own Blazor circuit) opened at a page, 5 s to settle, figures from the app's /health.\n\n{IdleCircuits.Table(idle)}" : "");
     File.WriteAllText(file, text);
     Console.WriteLine(text);
-    return steps.Any(s => s.Errors > 0) ? 1 : 0;
+    return steps.Any(s => s.Errors > 0 || s.Browsers?.Errors > 0) ? 1 : 0;
 }
 
 if (command == "latency")

@@ -9,13 +9,21 @@ namespace BatteryMes.Benchmarks.Load;
 /// <summary>Many API users at once against the running app on loopback, for a bounded time per step: each user
 /// registers a pack, saves each stage in full and completes it, then takes the next pack. Reports saves per second,
 /// p50/p95/p99 save latency, errors, and the server's CPU and memory (read from /proc of the app's process).
-/// Browser sessions (Blazor circuits) are not driven here yet: see the README's load section.</summary>
+/// Browser sessions (Blazor circuits through the real page) run alongside when given: see <see cref="BrowserSessions"/>.</summary>
 public static class ApiLoadRun
 {
     public sealed record Step(int Users, int Saves, int Completes, int Errors, double SavesPerSecond, double P50, double P95, double P99,
-        double ServerCpuPercent, double ServerMemoryMb, string? FirstError);
+        double ServerCpuPercent, double ServerMemoryMb, string? FirstError, BrowserSessions.StepFigures? Browsers = null)
+    {
+        /// <summary>The slower of the API's and the browsers' p95 save latency.</summary>
+        public double WorstP95 => Math.Max(P95, Browsers?.SaveP95 ?? 0);
+        public int AllUsers => Users + (Browsers?.Sessions ?? 0);
+    }
 
-    public static async Task<IReadOnlyList<Step>> RunAsync(string baseUrl, int appPid, IReadOnlyList<int> userSteps, TimeSpan stepDuration, ProcessRoute route)
+    /// <summary>One step per entry of <paramref name="userSteps"/> (API users); the browser sessions, when given, work
+    /// alongside in every step and their figures are read per step.</summary>
+    public static async Task<IReadOnlyList<Step>> RunAsync(string baseUrl, int appPid, IReadOnlyList<int> userSteps, TimeSpan stepDuration, ProcessRoute route,
+        BrowserSessions? browsers = null)
     {
         var steps = new List<Step>();
         var run = Guid.NewGuid().ToString("N")[..6].ToUpperInvariant();
@@ -25,7 +33,8 @@ public static class ApiLoadRun
             var errors = 0;
             var completes = 0;
             string? firstError = null;
-            var cpuBefore = CpuSeconds(appPid);
+            var cpuBefore = ProcFs.CpuSeconds(appPid);
+            browsers?.BeginStep();
             var watch = Stopwatch.StartNew();
             using var stop = new CancellationTokenSource(stepDuration);
             var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 1000, PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
@@ -74,33 +83,54 @@ public static class ApiLoadRun
             var memory = 0.0;
             while (!tasks.All(t => t.IsCompleted))
             {
-                memory = Math.Max(memory, MemoryMb(appPid));
+                memory = Math.Max(memory, ProcFs.MemoryMb(appPid));
                 await Task.Delay(500);
             }
             await Task.WhenAll(tasks);
             var seconds = watch.Elapsed.TotalSeconds;
-            var cpu = (CpuSeconds(appPid) - cpuBefore) / seconds * 100;
+            var browserFigures = browsers?.EndStep(watch.Elapsed);
+            var cpu = (ProcFs.CpuSeconds(appPid) - cpuBefore) / seconds * 100;
             latencies.Sort();
             steps.Add(new Step(users, latencies.Count, completes, errors, latencies.Count / seconds,
-                Percentile(latencies, 0.50), Percentile(latencies, 0.95), Percentile(latencies, 0.99), cpu, memory, firstError));
+                Stats.Percentile(latencies, 0.50), Stats.Percentile(latencies, 0.95), Stats.Percentile(latencies, 0.99), cpu, memory, firstError, browserFigures));
             Console.WriteLine(Describe(steps[^1]));
         }
         return steps;
     }
 
     public static string Describe(Step s) =>
-        $"{s.Users} users: {s.Saves} saves ({s.SavesPerSecond:N1}/s), p50 {s.P50:N0} ms, p95 {s.P95:N0} ms, p99 {s.P99:N0} ms, {s.Errors} errors, server CPU {s.ServerCpuPercent:N0} %, peak memory {s.ServerMemoryMb:N0} MB";
+        $"{s.Users} API users: {s.Saves} saves ({s.SavesPerSecond:N1}/s), p50 {s.P50:N0} ms, p95 {s.P95:N0} ms, p99 {s.P99:N0} ms, {s.Errors} errors, server CPU {s.ServerCpuPercent:N0} %, peak memory {s.ServerMemoryMb:N0} MB" +
+        (s.Browsers is { } b ? $"; {b.Sessions} browsers: {b.Saves} saves, p50 {b.SaveP50:N0} ms, p95 {b.SaveP95:N0} ms, p99 {b.SaveP99:N0} ms, complete p95 {b.CompleteP95:N0} ms, {b.Errors} errors, browser CPU {b.BrowserCpuPercent:N0} %" : "");
 
-    public static string Table(IEnumerable<Step> steps)
+    public static string Table(IReadOnlyList<Step> steps)
     {
         var sb = new StringBuilder();
-        sb.AppendLine("| users | saves | saves/s | p50 | p95 | p99 | errors | server CPU | server memory (peak) |");
-        sb.AppendLine("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        var withBrowsers = steps.Any(s => s.Browsers is not null);
+        sb.Append("| API users | saves | saves/s | p50 | p95 | p99 | errors |");
+        if (withBrowsers) sb.Append(" browsers | browser saves | browser p50 | browser p95 | browser p99 | Complete p95 | browser errors | browser CPU |");
+        sb.AppendLine(" server CPU | server memory (peak) |");
+        sb.Append("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        if (withBrowsers) sb.Append(" ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        sb.AppendLine(" ---: | ---: |");
         foreach (var s in steps)
-            sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {s.Users} | {s.Saves} | {s.SavesPerSecond:N1} | {s.P50:N0} ms | {s.P95:N0} ms | {s.P99:N0} ms | {s.Errors} | {s.ServerCpuPercent:N0} % | {s.ServerMemoryMb:N0} MB |"));
+        {
+            sb.Append(string.Create(CultureInfo.InvariantCulture, $"| {s.Users} | {s.Saves} | {s.SavesPerSecond:N1} | {s.P50:N0} ms | {s.P95:N0} ms | {s.P99:N0} ms | {s.Errors} |"));
+            if (s.Browsers is { } b)
+                sb.Append(string.Create(CultureInfo.InvariantCulture,
+                    $" {b.Sessions} | {b.Saves} | {b.SaveP50:N0} ms | {b.SaveP95:N0} ms | {b.SaveP99:N0} ms | {b.CompleteP95:N0} ms | {b.Errors} | {b.BrowserCpuPercent:N0} % |"));
+            else if (withBrowsers) sb.Append(" 0 | | | | | | | |");
+            sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $" {s.ServerCpuPercent:N0} % | {s.ServerMemoryMb:N0} MB |"));
+        }
+        sb.AppendLine();
+        var over = steps.FirstOrDefault(s => s.WorstP95 > 500);
+        sb.AppendLine(over is null
+            ? $"p95 save latency stayed under 500 ms up to the largest step ({steps.LastOrDefault()?.AllUsers ?? 0} users in all)."
+            : $"p95 save latency passed 500 ms at {over.AllUsers} users in all ({over.Users} API users{(over.Browsers is { } ob ? $" + {ob.Sessions} browsers" : "")}): API p95 {over.P95:N0} ms" +
+              (over.Browsers is { } b2 ? $", browser p95 {b2.SaveP95:N0} ms" : "") + ".");
         var failing = steps.FirstOrDefault(s => s.FirstError is not null);
-        if (failing is not null) sb.AppendLine().AppendLine($"First error at {failing.Users} users: {failing.FirstError}");
+        if (failing is not null) sb.AppendLine().AppendLine($"First API error at {failing.Users} users: {failing.FirstError}");
+        var browserFailing = steps.FirstOrDefault(s => s.Browsers?.FirstError is not null);
+        if (browserFailing is not null) sb.AppendLine().AppendLine($"First browser error at {browserFailing.Users} API users: {browserFailing.Browsers!.FirstError}");
         return sb.ToString();
     }
 
@@ -111,29 +141,4 @@ public static class ApiLoadRun
         { Max: { } hi } => hi - 0.01,
         _ => null,
     };
-
-    private static double Percentile(List<double> sorted, double p) =>
-        sorted.Count == 0 ? 0 : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
-
-    /// <summary>utime + stime of the process from /proc/PID/stat, in seconds (clock ticks of 100 Hz).</summary>
-    private static double CpuSeconds(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return (double.Parse(fields[11], CultureInfo.InvariantCulture) + double.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
-        }
-        catch (IOException) { return 0; }
-    }
-
-    private static double MemoryMb(int pid)
-    {
-        try
-        {
-            var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-            return line is null ? 0 : double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
-        }
-        catch (IOException) { return 0; }
-    }
 }

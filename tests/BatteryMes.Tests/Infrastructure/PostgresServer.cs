@@ -66,7 +66,7 @@ public static class PostgresServer
         return $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Timeout=30;Command Timeout=120";
     }
 
-    private static string? FindBinaries()
+    internal static string? FindBinaries()
     {
         const string root = "/usr/lib/postgresql";
         if (!Directory.Exists(root)) return null;
@@ -75,7 +75,7 @@ public static class PostgresServer
     }
 
     /// <summary>initdb refuses to run as root: as root, run the PostgreSQL programs as the postgres user.</summary>
-    private static void Run(bool asPostgres, string exe, string arguments)
+    internal static void Run(bool asPostgres, string exe, string arguments)
     {
         var psi = new ProcessStartInfo(asPostgres ? "runuser" : exe)
         {

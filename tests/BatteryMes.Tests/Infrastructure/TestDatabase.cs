@@ -8,8 +8,11 @@ namespace BatteryMes.Tests.Infrastructure;
 /// <summary>A real, empty database for one test: a SQLite file in a temp folder or a fresh PostgreSQL database.</summary>
 public sealed class TestDatabase : IAsyncDisposable
 {
-    private TestDatabase(DatabaseProvider provider, string connectionString, string folder)
+    private readonly bool _dropOnDispose;
+
+    private TestDatabase(DatabaseProvider provider, string connectionString, string folder, bool dropOnDispose = true)
     {
+        _dropOnDispose = dropOnDispose;
         Provider = provider;
         ConnectionString = connectionString;
         Folder = folder;
@@ -29,6 +32,15 @@ public sealed class TestDatabase : IAsyncDisposable
             ? $"Data Source={Path.Combine(folder, "battery_mes.db")}"
             : PostgresServer.CreateDatabase("mes");
         return new TestDatabase(provider, connectionString, folder);
+    }
+
+    /// <summary>A database on a server the test runs itself (for example a PostgreSQL cluster it stops and starts):
+    /// a temp folder of its own, and the server's owner, not this object, removes the database.</summary>
+    public static TestDatabase OnOwnServer(DatabaseProvider provider, string connectionString)
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "batterymes-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        return new TestDatabase(provider, connectionString, folder, dropOnDispose: false);
     }
 
     /// <summary>Services wired as the app wires them (database, route, live feed, recorder), against this database.</summary>
@@ -51,7 +63,7 @@ public sealed class TestDatabase : IAsyncDisposable
     {
         try
         {
-            if (Provider == DatabaseProvider.PostgreSQL) PostgresServer.DropDatabase(ConnectionString);
+            if (Provider == DatabaseProvider.PostgreSQL && _dropOnDispose) PostgresServer.DropDatabase(ConnectionString);
             else Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             Directory.Delete(Folder, recursive: true);
         }

@@ -13,6 +13,8 @@ public sealed class DatabaseHealthCheck(IDbContextFactory<MesDbContext> contexts
         try
         {
             await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+            // Opening first fails at once when the server is down; the query alone would wait out the provider's retries.
+            await db.Database.OpenConnectionAsync(cancellationToken);
             var packs = await db.Packs.CountAsync(cancellationToken);
             data["packs"] = packs;
             return HealthCheckResult.Healthy("The database answers.", data);
@@ -43,9 +45,26 @@ public static class HealthEndpoint
                         description = e.Value.Description,
                         data = e.Value.Data,
                     }),
+                    process = ProcessFigures(http),
                 });
             },
         });
         return endpoints;
+    }
+
+    /// <summary>Memory and open circuits, for monitoring and the load run's memory-per-circuit figure. The heap size is
+    /// as of the last garbage collection (nothing is forced here).</summary>
+    private static object ProcessFigures(HttpContext http)
+    {
+        var gc = GC.GetGCMemoryInfo();
+        using var process = System.Diagnostics.Process.GetCurrentProcess();
+        return new
+        {
+            workingSetBytes = process.WorkingSet64,
+            managedHeapBytes = gc.HeapSizeBytes,
+            managedHeapInUseBytes = GC.GetTotalMemory(forceFullCollection: false),
+            fullCollections = GC.CollectionCount(2),
+            circuits = http.RequestServices.GetService<CircuitCount>()?.Open,
+        };
     }
 }
