@@ -76,11 +76,10 @@ public static class SnapshotFile
         stream.Flush(flushToDisk: true);
     }
 
-    /// <summary>Memory map for reading large files: pages come straight from the OS cache instead of read() calls.</summary>
+    /// <summary>For quick_check: a memory map over the file and a large page cache (freed when the connection closes).
+    /// Measured at 100,000 packs (A/B in one process, README, Backups) this made quick_check about 10-40% faster,
+    /// while the same settings made integrity_check slower, so the full check keeps SQLite's defaults.</summary>
     private const long MmapBytes = 4L * 1024 * 1024 * 1024;
-
-    /// <summary>Page cache for the check: integrity_check walks every index against its table, and a large cache
-    /// keeps it from re-reading the same pages (it is freed when the connection closes).</summary>
     private const int CheckCacheKibibytes = 1024 * 1024;
 
     public static SnapshotCheck Verify(string file, SnapshotCheckDepth depth = SnapshotCheckDepth.Full)
@@ -91,8 +90,11 @@ public static class SnapshotFile
         {
             using var connection = new SqliteConnection(ConnectionString(file, SqliteOpenMode.ReadOnly));
             connection.Open();
-            Execute(connection, $"PRAGMA cache_size=-{CheckCacheKibibytes};");
-            Execute(connection, $"PRAGMA mmap_size={MmapBytes};");
+            if (depth == SnapshotCheckDepth.Quick)
+            {
+                Execute(connection, $"PRAGMA cache_size=-{CheckCacheKibibytes};");
+                Execute(connection, $"PRAGMA mmap_size={MmapBytes};");
+            }
             var verdict = ReadAll(connection, $"PRAGMA {pragma};");
             if (verdict is not ["ok"])
                 return SnapshotCheck.Failed($"Integrity check ({pragma}) failed: {string.Join("; ", verdict.Take(3))}", pragma);
