@@ -68,7 +68,7 @@ public static class SaveAbRun
             var save = StageSaveBenchmarks.FullStageSave(stage, packId);
             var before = statements.Count;
             statements.Durations = newPath && SaveSections.Enabled ? [] : null;
-            var bytes = GC.GetAllocatedBytesForCurrentThread();
+            var bytes = GC.GetTotalAllocatedBytes(precise: true);
             var cpu = ProcessCpuMs();
             var clock = Stopwatch.StartNew();
             var result = newPath ? await recorder.SaveStageAsync(save, actor) : await legacy.SaveStageAsync(save, actor);
@@ -85,7 +85,7 @@ public static class SaveAbRun
                 }
                 statements.Durations = null;
             }
-            bytes = GC.GetAllocatedBytesForCurrentThread() - bytes;
+            bytes = GC.GetTotalAllocatedBytes(precise: true) - bytes;
             var count = statements.Count - before;
             if (!result.Succeeded) throw new InvalidOperationException($"The save failed: {result.Message}");
             await using var db = await contexts.CreateDbContextAsync();
