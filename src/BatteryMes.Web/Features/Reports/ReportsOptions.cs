@@ -16,7 +16,7 @@ public sealed class ReportsOptions
 
     /// <summary>Most packs that get a sheet of their own in the master workbook. Each pack sheet is the template
     /// sheet's XML with the pack's values written in (no ClosedXML copy), the packs read in one query: 1,000 pack sheets
-    /// take ~1.7 s on a 2-core machine at load average ~23 (~22 MB file), well under the 2 s aim on a quiet one, and
+    /// take ~0.9-2.1 s on a 2-core machine at load average ~22-34 (~22 MB file, ~250 MB held while it is built), and
     /// grow linearly (a workbook of thousands of sheets is also slow for Excel to open). Beyond the cap the master holds
     /// the summary only, with a note to narrow the filter.</summary>
     public int MaxPackSheets { get; set; } = 1000;

@@ -58,17 +58,26 @@ public sealed class ResultsCsvWriter(IDbContextFactory<MesDbContext> contexts, P
             PackRowsQuery.CheckShape(reader, withResults: true);
             var pack = new PackRows(_route, clock);
             long rows = 0;
+            // Each column read is a call into the provider (two into SQLite): per row only the stage record's ID and
+            // the result's columns are read; pack and stage columns only when the stage record changes.
+            StageRows? stage = null;
+            long stageRow = -1;
             while (await reader.ReadAsync(ct))
             {
-                var packRow = reader.GetInt64(PackRowsQuery.PackRow);
-                if (packRow != pack.RowId)
+                var hasStage = !reader.IsDBNull(PackRowsQuery.StageRow);
+                var rowOfStage = hasStage ? reader.GetInt64(PackRowsQuery.StageRow) : 0;
+                if (!hasStage || rowOfStage != stageRow)
                 {
-                    rows += pack.Write(csv);
-                    if (spool.Length >= BufferBytes) await SendAsync(spool, output, ct);
-                    pack.Start(packRow, reader);
+                    stageRow = rowOfStage;
+                    var packRow = reader.GetInt64(PackRowsQuery.PackRow);
+                    if (packRow != pack.RowId)
+                    {
+                        rows += pack.Write(csv);
+                        if (spool.Length >= BufferBytes) await SendAsync(spool, output, ct);
+                        pack.Start(packRow, reader);
+                    }
+                    stage = hasStage ? pack.Stage(reader) : null;
                 }
-                if (reader.IsDBNull(PackRowsQuery.StageRow)) continue;
-                var stage = pack.Stage(reader);
                 if (stage is null || reader.IsDBNull(PackRowsQuery.CheckCode)) continue;
                 stage.Record(reader);
             }
@@ -151,8 +160,9 @@ public sealed class ResultsCsvWriter(IDbContextFactory<MesDbContext> contexts, P
         {
             // A result whose check the route no longer has is not in the export (the route decides the rows).
             if (!_checkIndex.TryGetValue(reader.GetString(PackRowsQuery.CheckCode), out var i)) return;
-            ModuleX[i] = reader.IsDBNull(PackRowsQuery.ModuleX) ? 0 : reader.GetInt32(PackRowsQuery.ModuleX);
-            ModuleY[i] = reader.IsDBNull(PackRowsQuery.ModuleY) ? 0 : reader.GetInt32(PackRowsQuery.ModuleY);
+            // Not null when the result row exists (required columns).
+            ModuleX[i] = reader.GetInt32(PackRowsQuery.ModuleX);
+            ModuleY[i] = reader.GetInt32(PackRowsQuery.ModuleY);
             MeasuredX[i] = reader.IsDBNull(PackRowsQuery.MeasuredX) ? null : reader.GetDouble(PackRowsQuery.MeasuredX);
             MeasuredY[i] = reader.IsDBNull(PackRowsQuery.MeasuredY) ? null : reader.GetDouble(PackRowsQuery.MeasuredY);
         }
