@@ -235,7 +235,7 @@ public sealed class FormTemplate(string path, byte[] content, FormLayout layout)
         try
         {
             content = RepairFills(File.ReadAllBytes(path));
-            using var workbook = new XLWorkbook(new MemoryStream(content, writable: false));
+            using var workbook = new XLWorkbook(new MemoryStream(WithoutDrawings(content), writable: false));
             var layout = FormLayout.Read(workbook.Worksheet(1), route);
             return new FormTemplate(path, content, layout);
         }
@@ -243,6 +243,27 @@ public sealed class FormTemplate(string path, byte[] content, FormLayout layout)
         {
             throw new FormTemplateException($"The Excel form template '{path}' cannot be read as an .xlsx workbook ({ex.Message}). Save it from Excel as 'Excel Workbook (*.xlsx)'.", ex);
         }
+    }
+
+    /// <summary>The layout is read by ClosedXML, which loads pictures through System.Drawing (GDI+): on a Linux server
+    /// without libgdiplus a form that carries the plant's logo would not load at all. The layout needs only cells and
+    /// merges, so ClosedXML gets a copy without drawings; the reports are written from the full file, logo included.</summary>
+    internal static byte[] WithoutDrawings(byte[] content)
+    {
+        using var buffer = new MemoryStream();
+        buffer.Write(content);
+        using (var document = SpreadsheetDocument.Open(buffer, isEditable: true))
+        {
+            var sheets = document.WorkbookPart?.WorksheetParts.Where(p => p.DrawingsPart is not null).ToList() ?? [];
+            if (sheets.Count == 0) return content;
+            foreach (var sheet in sheets)
+            {
+                foreach (var drawing in sheet.Worksheet.Elements<Drawing>().ToList()) drawing.Remove();
+                sheet.Worksheet.Save();
+                sheet.DeletePart(sheet.DrawingsPart!);
+            }
+        }
+        return buffer.ToArray();
     }
 
     /// <summary>Workbooks saved by some tools carry a fill without a pattern type; ClosedXML 0.95.4 then fails when

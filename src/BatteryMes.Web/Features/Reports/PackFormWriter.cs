@@ -42,11 +42,14 @@ public sealed class PackSheetFiller(ProcessRoute route, PlantClock clock)
         foreach (var stage in route.Stages)
         {
             if (pack.Stage(stage.Number) is not { } record) continue;
+            // The stage's own texts (dates, names) are the same on each of its check rows: made once.
+            var texts = new StageTexts(record, clock.Format(record.StartedUtc, DateFormat), clock.Format(record.CompletedUtc, DateFormat),
+                DateSpan(record.StartedUtc, record.CompletedUtc), CombinedNames(record.Technician, record.QcInspector));
             foreach (var check in stage.Checks)
             {
                 if (!layout.Rows.TryGetValue(check.Code, out var row)) continue;
                 var entry = record.Results.TryGetValue(check.Code, out var e) ? e : new CheckEntry(check.Code, QcResult.Empty, QcResult.Empty);
-                foreach (var (column, value) in RowValues(row.Section, check, entry, record))
+                foreach (var (column, value) in RowValues(row.Section, check, entry, texts))
                 {
                     if (row.Section.Columns.TryGetValue(column, out var at)) yield return (row.Row, at, value);
                 }
@@ -57,26 +60,29 @@ public sealed class PackSheetFiller(ProcessRoute route, PlantClock clock)
     public static string PackAndModulesText(PackReport pack) =>
         $"Pack : {pack.PackId}  Module : {pack.ModuleXSerial ?? "-"} & {pack.ModuleYSerial ?? "-"}";
 
+    private sealed record StageTexts(StageReport Stage, string Started, string Completed, string DateSpan, string Names);
+
     /// <summary>What a check row shows. In the pack-level part of the form (one "Pack QC Result", "Date" and "Name"
     /// column) the two modules' results are combined: one result when they agree ("OK"), "X: OK / Y: NOT OK" when
     /// they differ; Date is the stage's start day, or "start to end" when it ended on another day; Name is the
     /// technician, then "QC: " and the QC inspector.</summary>
-    public IEnumerable<(FormColumn Column, string Value)> RowValues(FormSection section, QcCheck check, CheckEntry entry, StageReport stage)
+    private static IEnumerable<(FormColumn Column, string Value)> RowValues(FormSection section, QcCheck check, CheckEntry entry, StageTexts texts)
     {
+        var stage = texts.Stage;
         var x = ResultText(entry.ModuleX, entry.MeasuredX, check);
         var y = ResultText(entry.ModuleY, entry.MeasuredY, check);
         if (section.IsPackLevel)
         {
             yield return (FormColumn.PackResult, CombinedResult(x, y));
-            yield return (FormColumn.Date, DateSpan(stage.StartedUtc, stage.CompletedUtc));
-            yield return (FormColumn.Name, CombinedNames(stage.Technician, stage.QcInspector));
+            yield return (FormColumn.Date, texts.DateSpan);
+            yield return (FormColumn.Name, texts.Names);
         }
         else
         {
             yield return (FormColumn.ModuleX, x);
             yield return (FormColumn.ModuleY, y);
-            yield return (FormColumn.StartDate, clock.Format(stage.StartedUtc, DateFormat));
-            yield return (FormColumn.EndDate, clock.Format(stage.CompletedUtc, DateFormat));
+            yield return (FormColumn.StartDate, texts.Started);
+            yield return (FormColumn.EndDate, texts.Completed);
             yield return (FormColumn.Technician, stage.Technician ?? "");
             yield return (FormColumn.QcInspector, stage.QcInspector ?? "");
         }

@@ -2,6 +2,8 @@ using System.Globalization;
 using BatteryMes.Web.Configuration;
 using BatteryMes.Web.Data;
 using BatteryMes.Web.Domain;
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 
 namespace BatteryMes.Web.Features.Reports;
@@ -132,7 +134,6 @@ public sealed record PackReport(long RowId, string PackId, string? ModuleXSerial
 /// queries), so that an export of 100,000 packs runs in bounded memory on SQLite and PostgreSQL alike.</summary>
 public sealed class PackReportReader(IDbContextFactory<MesDbContext> contexts, PlantClock clock)
 {
-    public const int DefaultBatchSize = 500;
     private static readonly IReadOnlyDictionary<string, CheckEntry> NoResults = new Dictionary<string, CheckEntry>();
 
     public async Task<PackReport?> ReadPackAsync(string packId, CancellationToken ct = default)
@@ -157,21 +158,78 @@ public sealed class PackReportReader(IDbContextFactory<MesDbContext> contexts, P
         return await ReadBatchAsync(db, filter.Apply(db.Packs.AsNoTracking(), clock), withResults: false, take, ct);
     }
 
-    public async IAsyncEnumerable<PackReport> ReadAsync(PackFilter filter, bool withResults, int batchSize = DefaultBatchSize,
+    /// <summary>The packs of a filter in export order (pack row order), each with its stages and, when asked for, its
+    /// check results: one query (<see cref="PackRowsQuery"/>) read row by row, a pack handed out when the next starts,
+    /// so memory holds one pack at a time on SQLite and PostgreSQL alike.</summary>
+    public async IAsyncEnumerable<PackReport> ReadAsync(PackFilter filter, bool withResults,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
     {
-        long after = 0;
-        while (true)
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        await using var command = PackRowsQuery.Command(db, filter, clock, withResults);
+        await PackRowsQuery.OpenAsync(db, ct);
+        try
         {
-            List<PackReport> batch;
-            await using (var db = await contexts.CreateDbContextAsync(ct))
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            PackRowsQuery.CheckShape(reader, withResults);
+            PackReport? pack = null;
+            Dictionary<int, StageReport>? stages = null;
+            Dictionary<string, CheckEntry>? results = null;
+            long stageRow = 0;
+            while (await reader.ReadAsync(ct))
             {
-                var page = filter.Apply(db.Packs.AsNoTracking(), clock).Where(p => p.Id > after);
-                batch = await ReadBatchAsync(db, page, withResults, batchSize, ct);
+                var packRow = reader.GetInt64(PackRowsQuery.PackRow);
+                if (pack is null || pack.RowId != packRow)
+                {
+                    if (pack is not null) yield return pack;
+                    stages = new Dictionary<int, StageReport>();
+                    pack = new PackReport(packRow, reader.GetString(PackRowsQuery.PackId), PackRowsQuery.Text(reader, PackRowsQuery.ModuleXSerial),
+                        PackRowsQuery.Text(reader, PackRowsQuery.ModuleYSerial), (PackStatus)reader.GetInt32(PackRowsQuery.PackStatus),
+                        reader.GetInt32(PackRowsQuery.CurrentStage), PackRowsQuery.Time(reader, PackRowsQuery.Created)!.Value,
+                        PackRowsQuery.Time(reader, PackRowsQuery.PackCompleted), stages);
+                    stageRow = 0;
+                }
+                if (reader.IsDBNull(PackRowsQuery.StageRow)) continue;
+                if (reader.GetInt64(PackRowsQuery.StageRow) != stageRow)
+                {
+                    stageRow = reader.GetInt64(PackRowsQuery.StageRow);
+                    results = withResults ? new Dictionary<string, CheckEntry>(StringComparer.Ordinal) : null;
+                    var number = reader.GetInt32(PackRowsQuery.StageNumber);
+                    stages![number] = new StageReport(number, (StageStatus)reader.GetInt32(PackRowsQuery.StageStatus),
+                        PackRowsQuery.Text(reader, PackRowsQuery.Technician), PackRowsQuery.Text(reader, PackRowsQuery.QcInspector),
+                        PackRowsQuery.Text(reader, PackRowsQuery.Remarks), PackRowsQuery.Time(reader, PackRowsQuery.Started),
+                        PackRowsQuery.Time(reader, PackRowsQuery.Completed), results ?? NoResults);
+                }
+                if (results is null || reader.IsDBNull(PackRowsQuery.CheckCode)) continue;
+                var code = reader.GetString(PackRowsQuery.CheckCode);
+                results[code] = new CheckEntry(code, (QcResult)reader.GetInt32(PackRowsQuery.ModuleX), (QcResult)reader.GetInt32(PackRowsQuery.ModuleY),
+                    reader.IsDBNull(PackRowsQuery.MeasuredX) ? null : reader.GetDouble(PackRowsQuery.MeasuredX),
+                    reader.IsDBNull(PackRowsQuery.MeasuredY) ? null : reader.GetDouble(PackRowsQuery.MeasuredY));
             }
-            foreach (var pack in batch) yield return pack;
-            if (batch.Count < batchSize) yield break;
-            after = batch[^1].RowId;
+            if (pack is not null) yield return pack;
+        }
+        finally
+        {
+            await PackRowsQuery.CloseAsync(db);
+        }
+    }
+
+    /// <summary>The export query's plan on SQLite (EXPLAIN QUERY PLAN), for the tests and the benchmark log.</summary>
+    public async Task<string> ExplainAsync(PackFilter filter, CancellationToken ct = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        await using var command = PackRowsQuery.Command(db, filter, clock, withResults: true);
+        command.CommandText = "EXPLAIN QUERY PLAN " + command.CommandText;
+        await PackRowsQuery.OpenAsync(db, ct);
+        try
+        {
+            var lines = new List<string>();
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct)) lines.Add(reader.GetString(3));
+            return string.Join('\n', lines);
+        }
+        finally
+        {
+            await PackRowsQuery.CloseAsync(db);
         }
     }
 
@@ -202,5 +260,83 @@ public sealed class PackReportReader(IDbContextFactory<MesDbContext> contexts, P
                 stagesByPack[h.Id].ToDictionary(s => s.StageNumber, s => new StageReport(s.StageNumber, s.Status, s.Technician, s.QcInspector, s.Remarks,
                     s.StartedUtc, s.CompletedUtc, results.TryGetValue(s.Id, out var r) ? r : NoResults))))
             .ToList();
+    }
+}
+
+/// <summary>The one query behind the exports: the filter's packs, each with its stage records and their check results
+/// (left joins, so a pack without records still comes), in pack order then stage order, as a plain command on the
+/// context's connection. Readers read the columns by position (the constants below, in the projection's order) with no
+/// tracking and no entities. On SQLite the plan is a scan of Packs in row order, then IX_StageRecords_PackRowId_StageNumber
+/// and IX_CheckResults_StageRecordId_CheckCode: no sort, whatever the number of packs.</summary>
+internal static class PackRowsQuery
+{
+    public const int PackRow = 0, PackId = 1, ModuleXSerial = 2, ModuleYSerial = 3, PackStatus = 4, CurrentStage = 5, Created = 6, PackCompleted = 7;
+    public const int StageRow = 8, StageNumber = 9, StageStatus = 10, Technician = 11, QcInspector = 12, Remarks = 13, Started = 14, Completed = 15;
+    public const int CheckCode = 16, ModuleX = 17, ModuleY = 18, MeasuredX = 19, MeasuredY = 20;
+    private const int ColumnCount = 21;
+
+    public static DbCommand Command(MesDbContext db, PackFilter filter, PlantClock clock, bool withResults)
+    {
+        var packs = filter.Apply(db.Packs.AsNoTracking(), clock);
+        var command = (withResults
+            ? from p in packs
+              from s in db.StageRecords.Where(s => s.PackRowId == p.Id).DefaultIfEmpty()
+              from r in db.CheckResults.Where(r => r.StageRecordId == s.Id).DefaultIfEmpty()
+              orderby p.Id, s.StageNumber
+              select new Row(p.Id, p.PackId, p.ModuleXSerial, p.ModuleYSerial, (int)p.Status, p.CurrentStage, p.CreatedUtc, p.CompletedUtc,
+                  (long?)s.Id, (int?)s.StageNumber, (int?)s.Status, s.Technician, s.QcInspector, s.Remarks, s.StartedUtc, s.CompletedUtc,
+                  r.CheckCode, (int?)r.ModuleX, (int?)r.ModuleY, r.MeasuredX, r.MeasuredY)
+            : from p in packs
+              from s in db.StageRecords.Where(s => s.PackRowId == p.Id).DefaultIfEmpty()
+              orderby p.Id, s.StageNumber
+              select new Row(p.Id, p.PackId, p.ModuleXSerial, p.ModuleYSerial, (int)p.Status, p.CurrentStage, p.CreatedUtc, p.CompletedUtc,
+                  (long?)s.Id, (int?)s.StageNumber, (int?)s.Status, s.Technician, s.QcInspector, s.Remarks, s.StartedUtc, s.CompletedUtc,
+                  null, null, null, null, null)).CreateDbCommand();
+        // An export of 100,000 packs reads for minutes on a busy machine: no command time-out (the request's
+        // cancellation still stops it).
+        command.CommandTimeout = 0;
+        return command;
+    }
+
+    /// <summary>Opens the context's connection for a raw read. Without statistics SQLite may build a temporary
+    /// "automatic index" over all check results for the join (seconds, and temporary disk) instead of using
+    /// IX_CheckResults_StageRecordId_CheckCode: switched off for this read, on again in <see cref="CloseAsync"/>.</summary>
+    public static async Task OpenAsync(MesDbContext db, CancellationToken ct)
+    {
+        await db.Database.OpenConnectionAsync(ct);
+        if (db.Database.GetDbConnection() is SqliteConnection) await db.Database.ExecuteSqlRawAsync("PRAGMA automatic_index = OFF", ct);
+    }
+
+    public static async Task CloseAsync(MesDbContext db)
+    {
+        try
+        {
+            if (db.Database.GetDbConnection() is SqliteConnection) await db.Database.ExecuteSqlRawAsync("PRAGMA automatic_index = ON");
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    public static string? Text(DbDataReader reader, int column) => reader.IsDBNull(column) ? null : reader.GetString(column);
+
+    /// <summary>Times are stored as UTC (the context's converter says so; a raw reader does not apply it).</summary>
+    public static DateTime? Time(DbDataReader reader, int column) =>
+        reader.IsDBNull(column) ? null : DateTime.SpecifyKind(reader.GetDateTime(column), DateTimeKind.Utc);
+
+    /// <summary>The projection; EF writes its columns in this order (checked by <see cref="CheckShape"/>).</summary>
+    private sealed record Row(long PackRow, string PackId, string? ModuleXSerial, string? ModuleYSerial, int PackStatus, int CurrentStage,
+        DateTime CreatedUtc, DateTime? PackCompletedUtc,
+        long? StageRow, int? StageNumber, int? StageStatus, string? Technician, string? QcInspector, string? Remarks, DateTime? StartedUtc, DateTime? CompletedUtc,
+        string? CheckCode, int? ModuleX, int? ModuleY, double? MeasuredX, double? MeasuredY);
+
+    /// <summary>Fails loudly if the columns are not where the constants say (a provider or EF change).</summary>
+    public static void CheckShape(DbDataReader reader, bool withResults)
+    {
+        if (reader.FieldCount < (withResults ? ColumnCount : CheckCode))
+            throw new InvalidOperationException($"The export query returned {reader.FieldCount} columns, fewer than its readers expect.");
+        if (!reader.GetName(StageRow).Contains("Id", StringComparison.OrdinalIgnoreCase) && !reader.GetName(StageRow).Contains("Row", StringComparison.OrdinalIgnoreCase))
+            throw new InvalidOperationException($"The export query's column {StageRow} is '{reader.GetName(StageRow)}', not the stage record's row ID.");
     }
 }

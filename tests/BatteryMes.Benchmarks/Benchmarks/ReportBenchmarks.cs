@@ -1,0 +1,117 @@
+using BatteryMes.Benchmarks.Seeding;
+using BatteryMes.Web.Features.Reports;
+using BenchmarkDotNet.Attributes;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace BatteryMes.Benchmarks.Benchmarks;
+
+/// <summary>The master workbook over the 1,000-pack seed with a form sheet for every pack (MaxPackSheets 1,000, the
+/// default): a summary sheet and 1,000 filled form sheets, as the Reports page's "Download master" gives for a
+/// filter of 1,000 packs. One warm-up (template compiled, JIT) and five calls: a call is about a second.</summary>
+[Config(typeof(FeatureConfig))]
+public class MasterWorkbookBenchmarks : FeatureBenchmarkBase
+{
+    private MasterWorkbookWriter _master = null!;
+
+    /// <summary>Only to name the seed in the results table.</summary>
+    [Params(1000)]
+    public int Packs { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        Start("master", 1000, writes: false, new Dictionary<string, string?> { ["BatteryMes:Reports:MaxPackSheets"] = "1000" });
+        _master = Services.GetRequiredService<MasterWorkbookWriter>();
+    }
+
+    [GlobalCleanup]
+    public void TearDown() => Stop();
+
+    [Benchmark(Description = "Master workbook, 1,000 packs, every pack's form sheet")]
+    public async Task<long> MasterWorkbook()
+    {
+        using var output = new MemoryStream();
+        var result = await _master.WriteAsync(PackFilter.All, output);
+        if ((result.Packs, result.PackSheets) != (1000, 1000))
+            throw new InvalidOperationException($"Unexpected master: {result.Packs} packs, {result.PackSheets} sheets. {result.Note}");
+        return output.Length;
+    }
+}
+
+/// <summary>CSV of every pack's results (one row per pack, stage and check), streamed to a sink that only counts
+/// bytes, so the figure is the writer's own. The peak of the managed heap during the calls is sampled and printed
+/// (BenchmarkDotNet's Allocated column is the total allocated, not the peak held).</summary>
+[Config(typeof(SnapshotConfig))]
+public class ResultsCsvBenchmarks : FeatureBenchmarkBase
+{
+    private ResultsCsvWriter _csv = null!;
+    private long _peakHeap;
+    private long _heapBefore;
+
+    [ParamsSource(nameof(PackValues))]
+    public int Packs { get; set; }
+
+    public static IEnumerable<int> PackValues => BenchScope.PackCounts;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        Start("csv", Packs, writes: false);
+        _csv = Services.GetRequiredService<ResultsCsvWriter>();
+        // The plan of the export's one query, for the log: a scan of Packs and two index searches, no sort.
+        Console.WriteLine(Services.GetRequiredService<PackReportReader>().ExplainAsync(PackFilter.All).GetAwaiter().GetResult());
+        GC.Collect();
+        _heapBefore = GC.GetTotalMemory(forceFullCollection: true);
+    }
+
+    [GlobalCleanup]
+    public void TearDown()
+    {
+        var line = $"CSV {Packs} packs: peak managed heap during the calls {_peakHeap / 1048576.0:F0} MB (before: {_heapBefore / 1048576.0:F0} MB)";
+        Console.WriteLine(line);
+        File.AppendAllText(Path.Combine(SeededDatabases.Root, "csv-peak-memory.txt"), $"{DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC {line}\n");
+        Stop();
+    }
+
+    [Benchmark(Description = "Results CSV, all packs")]
+    public async Task<long> AllResultsCsv()
+    {
+        using var sink = new CountingStream();
+        using var sampling = new CancellationTokenSource();
+        var sampler = Task.Run(async () =>
+        {
+            while (!sampling.IsCancellationRequested)
+            {
+                var heap = GC.GetTotalMemory(forceFullCollection: false);
+                if (heap > Interlocked.Read(ref _peakHeap)) Interlocked.Exchange(ref _peakHeap, heap);
+                try { await Task.Delay(20, sampling.Token); } catch (OperationCanceledException) { }
+            }
+        });
+        var rows = await _csv.WriteAsync(PackFilter.All, sink);
+        await sampling.CancelAsync();
+        await sampler;
+        if (rows <= 0) throw new InvalidOperationException("The CSV had no rows.");
+        return sink.Length;
+    }
+
+    private sealed class CountingStream : Stream
+    {
+        private long _length;
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => _length;
+        public override long Position { get => _length; set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => _length += count;
+        public override void Write(ReadOnlySpan<byte> buffer) => _length += buffer.Length;
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            _length += buffer.Length;
+            return ValueTask.CompletedTask;
+        }
+    }
+}
