@@ -27,6 +27,8 @@ public static class DatabaseSetup
                 break;
         }
         services.AddSingleton(new DatabaseTarget(options.ProviderKind, connectionString));
+        services.AddSingleton<SqliteWalCheckpoints>();
+        services.AddHostedService(sp => sp.GetRequiredService<SqliteWalCheckpoints>());
         return services;
     }
 

@@ -43,6 +43,8 @@ public class StageSaveBenchmarks
             : SeededDatabases.PostgresWorkingCopy(Packs, "stage_save");
         _services = BenchServices.Build(Provider, _connectionString, Path.Combine(SeededDatabases.Root, "work", $"stage-save-{Provider}-{Packs}-out"));
         _recorder = _services.GetRequiredService<PackRecorder>();
+        // As in the app: WAL checkpoints run in the background, not inside a save's commit.
+        _services.GetRequiredService<SqliteWalCheckpoints>().StartAsync(CancellationToken.None).GetAwaiter().GetResult();
         _contexts = _services.GetRequiredService<IDbContextFactory<MesDbContext>>();
         var route = _services.GetRequiredService<ProcessRoute>();
         _stage = route.Stages.FirstOrDefault(s => s.Name == "Pack assembly") ?? route.GetStage(7);
@@ -85,6 +87,7 @@ public class StageSaveBenchmarks
     [GlobalCleanup]
     public void TearDown()
     {
+        _services.GetRequiredService<SqliteWalCheckpoints>().StopAsync(CancellationToken.None).GetAwaiter().GetResult();
         _services.Dispose();
         if (Provider == DatabaseProvider.PostgreSQL) SeededDatabases.DropPostgres(_connectionString);
         else
