@@ -7,10 +7,9 @@ using Microsoft.Playwright;
 namespace BatteryMes.Benchmarks.Load;
 
 /// <summary>Memory per idle circuit: opens M idle tabs (each its own Blazor circuit) at one page, lets them settle, and
-/// reads the app's own figures from /health (open circuits, managed heap, working set); the slope over M is the cost
-/// of one idle circuit. The app cannot be made to collect garbage from outside, so the heap figure includes some
-/// garbage; several readings are taken and the smallest kept, and the slope is fitted over the readings with tabs
-/// open (M > 0), so one-off first-use costs stay out of it.</summary>
+/// reads the app's own figures from /health?collect=true (open circuits, managed heap alive after a full collection,
+/// which the app does only for callers on loopback, and working set); the slope over M is the cost of one idle circuit.
+/// It is fitted over the readings with tabs open (M > 0), so one-off first-use costs stay out of it.</summary>
 public static class IdleCircuits
 {
     public sealed record Reading(string Page, int Tabs, int Circuits, double WorkingSetMb, double HeapMb);
@@ -105,13 +104,13 @@ public static class IdleCircuits
         return sb.ToString();
     }
 
-    /// <summary>The smallest of a few readings a second apart (the heap is read without forcing a collection).</summary>
+    /// <summary>The smallest of three readings a second apart, each after a full collection in the app.</summary>
     private static async Task<Reading> ReadAsync(HttpClient http, string path, int tabs)
     {
         Reading? best = null;
-        for (var i = 0; i < 5; i++)
+        for (var i = 0; i < 3; i++)
         {
-            using var health = await http.GetAsync("/health");
+            using var health = await http.GetAsync("/health?collect=true");
             using var json = JsonDocument.Parse(await health.Content.ReadAsStringAsync());
             var process = json.RootElement.GetProperty("process");
             var reading = new Reading(path, tabs, process.GetProperty("circuits").GetInt32(),
