@@ -39,7 +39,14 @@ BatteryMes__Folders__Backups="$work/backups" BatteryMes__Folders__ExcelReports="
 BatteryMes__Folders__QrCodes="$work/qr_codes" BatteryMes__Folders__Logs="$work/logs" \
   dotnet "$OUT/BatteryMes.dll" > "$work/app.log" 2>&1 &
 APP=$!
-trap 'kill $APP 2>/dev/null || true' EXIT
+# Stop the app however this script ends (a time limit, Ctrl+C): a graceful stop first, SIGKILL after 30 s.
+stop_app() {
+  kill "$APP" 2>/dev/null || return 0
+  for _ in $(seq 1 30); do kill -0 "$APP" 2>/dev/null || return 0; sleep 1; done
+  kill -9 "$APP" 2>/dev/null || true
+}
+trap stop_app EXIT
+trap 'exit 130' INT TERM
 for _ in $(seq 1 120); do
   curl -fs "http://127.0.0.1:$PORT/health" >/dev/null 2>&1 && break
   kill -0 $APP 2>/dev/null || { echo "The app exited:"; tail -n 30 "$work/app.log"; exit 1; }

@@ -61,31 +61,40 @@ if (command == "load")
     }
     var loadStarted = DateTime.UtcNow;
     var loadAtStart = ResultsTable.LoadAverage();
+    var loadAverageAtSteps = "not reached";
     var route = BenchServices.LoadRoute();
+    var file = Option("out", "artifacts/load/results.md");
+    Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
+    IReadOnlyList<IdleCircuits.Result> idle = [];
+    var steps = new List<ApiLoadRun.Step>();
+    // Written after each phase and step, so a run cut short by its time limit still leaves what it measured.
+    string WriteResults()
+    {
+        var text = $"# Battery MES load run\n\nRun {loadStarted:yyyy-MM-dd HH:mm} UTC against the app (Release) on loopback. Machine: {ResultsTable.MachineDescription()}. " +
+            $"Load average at start: {loadAtStart}; at the first step: {loadAverageAtSteps}; at the end: {ResultsTable.LoadAverage()}.\n\n" +
+            $"## Users at once ({seconds} s per step)\n\nAPI users register a pack and save and complete each stage over JSON; browser sessions are Chromium tabs " +
+            $"on the data entry page (scan, create, All OK for both modules, Save, Complete Process), timed in the page from the click to the confirmation. " +
+            $"Browser CPU is Chromium and its Playwright driver together, on the same 2 cores as the server.\n\n" +
+            (steps.Count > 0 ? ApiLoadRun.Table(steps) : "(no step finished)\n") + "\n" +
+            (idle.Count > 0 ? $"## Memory per idle circuit\n\nIdle tabs (each its own Blazor circuit) opened at a page, 5 s to settle, figures from the app's /health.\n\n{IdleCircuits.Table(idle)}" : "");
+        File.WriteAllText(file, text);
+        return text;
+    }
 
     // Idle circuits first, on the fresh app: circuits of the busy phase would linger (disconnected-circuit retention) and blur the slope.
-    IReadOnlyList<IdleCircuits.Result> idle = [];
     if (idleTabs.Any(t => t > 0))
     {
         Console.WriteLine($"== idle circuits: {string.Join(",", idleTabs)} tabs at {string.Join(", ", idlePages)}");
         idle = await IdleCircuits.RunAsync(url, idleTabs, idlePages, TimeSpan.FromSeconds(5));
+        WriteResults();
     }
 
     Console.WriteLine($"== load: API users {string.Join(",", users)} with {browserCount} browser sessions, {seconds} s per step");
-    var loadAverageAtSteps = ResultsTable.LoadAverage();
+    loadAverageAtSteps = ResultsTable.LoadAverage();
     await using var browsers = browserCount > 0 ? await BrowserSessions.StartAsync(url, browserCount, route, TimeSpan.FromSeconds(120)) : null;
-    var steps = await ApiLoadRun.RunAsync(url, int.Parse(Option("pid", "0"), CultureInfo.InvariantCulture), users, TimeSpan.FromSeconds(seconds), route, browsers);
-
-    var file = Option("out", "artifacts/load/results.md");
-    Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
-    var text = $"# Battery MES load run\n\nRun {loadStarted:yyyy-MM-dd HH:mm} UTC against the app (Release) on loopback. Machine: {ResultsTable.MachineDescription()}. " +
-        $"Load average at start: {loadAtStart}; at the first step: {loadAverageAtSteps}; at the end: {ResultsTable.LoadAverage()}.\n\n" +
-        $"## Users at once ({seconds} s per step)\n\nAPI users register a pack and save and complete each stage over JSON; browser sessions are Chromium tabs " +
-        $"on the data entry page (scan, create, All OK for both modules, Save, Complete Process), timed in the page from the click to the confirmation. " +
-        $"Browser CPU is Chromium and its Playwright driver together, on the same 2 cores as the server.\n\n{ApiLoadRun.Table(steps)}\n" +
-        (idle.Count > 0 ? $"## Memory per idle circuit\n\nIdle tabs (each its own Blazor circuit) opened at a page, 5 s to settle, figures from the app's /health.\n\n{IdleCircuits.Table(idle)}" : "");
-    File.WriteAllText(file, text);
-    Console.WriteLine(text);
+    await ApiLoadRun.RunAsync(url, int.Parse(Option("pid", "0"), CultureInfo.InvariantCulture), users, TimeSpan.FromSeconds(seconds), route, browsers,
+        step => { steps.Add(step); WriteResults(); });
+    Console.WriteLine(WriteResults());
     return steps.Any(s => s.Errors > 0 || s.Browsers?.Errors > 0) ? 1 : 0;
 }
 

@@ -23,7 +23,7 @@ public static class ApiLoadRun
     /// <summary>One step per entry of <paramref name="userSteps"/> (API users); the browser sessions, when given, work
     /// alongside in every step and their figures are read per step.</summary>
     public static async Task<IReadOnlyList<Step>> RunAsync(string baseUrl, int appPid, IReadOnlyList<int> userSteps, TimeSpan stepDuration, ProcessRoute route,
-        BrowserSessions? browsers = null)
+        BrowserSessions? browsers = null, Action<Step>? stepDone = null)
     {
         var steps = new List<Step>();
         var run = Guid.NewGuid().ToString("N")[..6].ToUpperInvariant();
@@ -94,6 +94,7 @@ public static class ApiLoadRun
             steps.Add(new Step(users, latencies.Count, completes, errors, latencies.Count / seconds,
                 Stats.Percentile(latencies, 0.50), Stats.Percentile(latencies, 0.95), Stats.Percentile(latencies, 0.99), cpu, memory, firstError, browserFigures));
             Console.WriteLine(Describe(steps[^1]));
+            stepDone?.Invoke(steps[^1]);
         }
         return steps;
     }
