@@ -76,7 +76,7 @@ if (command == "load")
             $"on the data entry page (scan, create, All OK for both modules, Save, Complete Process), timed in the page from the click to the confirmation. " +
             $"Browser CPU is Chromium and its Playwright driver together, on the same 2 cores as the server.\n\n" +
             (steps.Count > 0 ? ApiLoadRun.Table(steps) : "(no step finished)\n") + "\n" +
-            (idle.Count > 0 ? $"## Memory per idle circuit\n\nIdle tabs (each its own Blazor circuit) opened at a page, 5 s to settle, figures from the app's /health.\n\n{IdleCircuits.Table(idle)}" : "");
+            (idle.Count > 0 ? $"## Memory per idle circuit\n\nIdle tabs (each its own Blazor circuit) opened at a page, 5 s to settle, figures from the app's /health?collect=true (heap alive after a full collection; the working set also shrinks after those collections, so its slope is rough).\n\n{IdleCircuits.Table(idle)}" : "");
         File.WriteAllText(file, text);
         return text;
     }
