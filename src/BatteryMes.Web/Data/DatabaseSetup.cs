@@ -48,7 +48,9 @@ public static class DatabaseSetup
         o.UseSqlite(connectionString).AddInterceptors(new SqlitePragmas(busyTimeoutMs));
 
     public static void ConfigurePostgres(DbContextOptionsBuilder o, string connectionString) =>
-        o.UseNpgsql(connectionString, npgsql => npgsql.EnableRetryOnFailure(3));
+        // Three retries at most a second apart: a blip in the network is bridged, while a stopped server answers the
+        // operator within seconds ("the database is not reachable") instead of after EF's default 30 s back-off.
+        o.UseNpgsql(connectionString, npgsql => npgsql.EnableRetryOnFailure(3, TimeSpan.FromSeconds(1), null));
 
     /// <summary>Per-connection SQLite settings: wait for other writers instead of failing with "database is locked",
     /// NORMAL sync (safe with WAL), foreign keys on.</summary>
