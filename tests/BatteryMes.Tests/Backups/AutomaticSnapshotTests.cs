@@ -65,9 +65,10 @@ public class AutomaticSnapshotTests
             backups.Gate.Release();
         }
 
-        await BackupRig.EventuallyAsync(async () => backups.Catalog.List().FirstOrDefault() is { } newest
-            && await BackupRig.ReadSnapshotAsync(newest.FilePath, db => db.StageRecords.CountAsync(r => r.StageNumber == 1)) == 10,
-            "the newest snapshot holding all ten saved stages");
+        // Verification runs after the copy: wait until every snapshot has its verdict.
+        await BackupRig.EventuallyAsync(async () => backups.Catalog.List() is { Count: > 0 } all && all.All(s => !s.Verifying)
+            && await BackupRig.ReadSnapshotAsync(all[0].FilePath, db => db.StageRecords.CountAsync(r => r.StageNumber == 1)) == 10,
+            "the newest snapshot holding all ten saved stages, verified");
         await automatic.StopAsync(CancellationToken.None);
         var snapshots = backups.Catalog.List();
         Assert.InRange(snapshots.Count, 1, 2);

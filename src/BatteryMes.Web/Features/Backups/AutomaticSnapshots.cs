@@ -25,10 +25,25 @@ public sealed class AutomaticSnapshots(
     private string _trigger = "saved";
     private int _changes;
     private DateTime? _lastUtc;
+    private IDisposable? _subscription;
+
+    /// <summary>Listens from the moment the service has started: since .NET 10, ExecuteAsync runs on its own thread,
+    /// so a subscription made there could miss the changes of the first moments.</summary>
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        _subscription ??= feed.Subscribe(OnChange);
+        return base.StartAsync(cancellationToken);
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _subscription?.Dispose();
+        _subscription = null;
+        await base.StopAsync(cancellationToken);
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var subscription = feed.Subscribe(OnChange);
         try
         {
             while (await _pending.Reader.WaitToReadAsync(stoppingToken))
