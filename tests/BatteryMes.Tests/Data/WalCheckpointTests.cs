@@ -19,6 +19,11 @@ public class WalCheckpointTests
         await using var app = await database.StartAsync();
         var checkpoints = app.GetRequiredService<SqliteWalCheckpoints>();
         var file = app.GetRequiredService<DatabaseTarget>().SqliteFile!;
+        // An idle connection held open for the whole test: when the last connection to a database closes (other tests
+        // clear every connection pool), SQLite itself checkpoints and deletes the log; this keeps that from happening,
+        // so only a checkpoint can move the saves into the database file.
+        await using var keepOpen = new SqliteConnection($"Data Source={file};Pooling=False");
+        await keepOpen.OpenAsync();
         await checkpoints.StartAsync(CancellationToken.None);
         try
         {
