@@ -44,7 +44,9 @@ public class StageSaveBenchmarks
         _services = BenchServices.Build(Provider, _connectionString, Path.Combine(SeededDatabases.Root, "work", $"stage-save-{Provider}-{Packs}-out"));
         _recorder = _services.GetRequiredService<PackRecorder>();
         // As in the app: WAL checkpoints run in the background, not inside a save's commit.
-        _services.GetRequiredService<SqliteWalCheckpoints>().StartAsync(CancellationToken.None).GetAwaiter().GetResult();
+        // BATTERYMES_BENCH_NO_CHECKPOINTS=1 leaves them to SQLite's commits, to compare.
+        if (Environment.GetEnvironmentVariable("BATTERYMES_BENCH_NO_CHECKPOINTS") != "1")
+            _services.GetRequiredService<SqliteWalCheckpoints>().StartAsync(CancellationToken.None).GetAwaiter().GetResult();
         _contexts = _services.GetRequiredService<IDbContextFactory<MesDbContext>>();
         var route = _services.GetRequiredService<ProcessRoute>();
         _stage = route.Stages.FirstOrDefault(s => s.Name == "Pack assembly") ?? route.GetStage(7);
