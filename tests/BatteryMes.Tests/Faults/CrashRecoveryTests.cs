@@ -52,6 +52,19 @@ public class CrashRecoveryTests
         if (provider == DatabaseProvider.Sqlite)
             Assert.Equal("ok", IntegrityCheck(database.ConnectionString));
 
+        // The newest snapshot under its final name is whole: a snapshot is copied under a temporary name and renamed
+        // only when complete, so the kill can leave at most a temporary file behind, never a torn snapshot.
+        var snapshots = Directory.Exists(Path.Combine(database.Folder, "backups"))
+            ? Directory.GetFiles(Path.Combine(database.Folder, "backups"), "battery_mes_*.db").OrderDescending(StringComparer.Ordinal).ToList()
+            : [];
+        if (provider == DatabaseProvider.Sqlite)
+            Assert.True(snapshots.Count > 0, "No automatic snapshot was written before the kill.");
+        if (snapshots.Count > 0)
+        {
+            Assert.Equal("ok", IntegrityCheck($"Data Source={snapshots[0]};Mode=ReadOnly"));
+            Assert.True(CountPacks(snapshots[0]) > 0, $"The newest snapshot {Path.GetFileName(snapshots[0])} holds no pack.");
+        }
+
         await using var restarted = await AppProcess.StartAsync(database);
         using (var client = restarted.CreateClient())
         {
@@ -132,6 +145,15 @@ public class CrashRecoveryTests
 
     private static string Failures(IEnumerable<Task> writers) =>
         string.Join("\n", writers.Where(t => t.IsFaulted).Select(t => t.Exception!.GetBaseException().Message));
+
+    private static long CountPacks(string file)
+    {
+        using var connection = new SqliteConnection($"Data Source={file};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT COUNT(*) FROM Packs";
+        return (long)cmd.ExecuteScalar()!;
+    }
 
     private static string? IntegrityCheck(string connectionString)
     {
