@@ -17,25 +17,36 @@ public sealed class SqliteWalCheckpoints(DatabaseTarget target, ILogger<SqliteWa
     public long PagesCheckpointed => Interlocked.Read(ref _pages);
     private long _pages;
     private bool _failing;
+    private int _ticks;
+
+    /// <summary>How many times the loop has run (for tests and diagnostics).</summary>
+    public int Ticks => Volatile.Read(ref _ticks);
+
+    /// <summary>Why the last checkpoint failed, or null when it worked.</summary>
+    public string? LastProblem { get; private set; }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (target.SqliteFile is null) return;
-        // ReadWrite, not ReadWriteCreate: before start-up has created the database (or while it is missing), this
-        // must not make an empty file in its place.
-        var connectionString = new SqliteConnectionStringBuilder(target.ConnectionString) { Mode = SqliteOpenMode.ReadWrite }.ToString();
         using var timer = new PeriodicTimer(Interval, time);
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
-                await Task.Run(() => Checkpoint(connectionString), stoppingToken);
+            {
+                await Task.Run(CheckpointOnce, stoppingToken);
+                Interlocked.Increment(ref _ticks);
+            }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { }
     }
 
-    private void Checkpoint(string connectionString)
+    /// <summary>One PASSIVE checkpoint now (what the loop does every second).</summary>
+    public void CheckpointOnce()
     {
-        if (!File.Exists(target.SqliteFile + "-wal")) return;
+        if (target.SqliteFile is null || !File.Exists(target.SqliteFile + "-wal")) return;
+        // ReadWrite, not ReadWriteCreate: before start-up has created the database (or while it is missing), this
+        // must not make an empty file in its place.
+        var connectionString = new SqliteConnectionStringBuilder(target.ConnectionString) { Mode = SqliteOpenMode.ReadWrite }.ToString();
         try
         {
             using var connection = new SqliteConnection(connectionString);
@@ -47,10 +58,12 @@ public sealed class SqliteWalCheckpoints(DatabaseTarget target, ILogger<SqliteWa
             if (reader.Read()) Interlocked.Exchange(ref _pages, Math.Max(0, reader.GetInt64(2)));
             if (_failing) log.LogInformation("WAL checkpoints of {Database} work again", target.SqliteFile);
             _failing = false;
+            LastProblem = null;
         }
         catch (SqliteException ex)
         {
             // Read-only file, full disk, a restore holding the lock: the commits' own checkpoint still covers it.
+            LastProblem = ex.Message;
             if (!_failing) log.LogWarning(ex, "WAL checkpoint of {Database} failed; SQLite will checkpoint inside commits until this works again", target.SqliteFile);
             _failing = true;
         }
