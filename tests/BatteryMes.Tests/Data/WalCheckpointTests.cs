@@ -24,6 +24,11 @@ public class WalCheckpointTests
         // so only a checkpoint can move the saves into the database file.
         await using var keepOpen = new SqliteConnection($"Data Source={file};Pooling=False");
         await keepOpen.OpenAsync();
+        await using (var wal = keepOpen.CreateCommand())
+        {
+            wal.CommandText = "PRAGMA journal_mode=WAL;";
+            await wal.ExecuteScalarAsync();
+        }
         await checkpoints.StartAsync(CancellationToken.None);
         try
         {
@@ -46,10 +51,11 @@ public class WalCheckpointTests
                 waited += TimeSpan.FromMilliseconds(200);
             }
             Assert.True(checkpoints.Ticks >= ticksAtStart + 2, $"The checkpoint loop did not run twice in 90 s. Last problem: {checkpoints.LastProblem}");
-            // What each tick does, once more now, so the outcome below does not depend on when the last tick ran.
+            // What each tick does, once more now with the loop stopped (two checkpoints at once make one of them give
+            // up), so the outcome below does not depend on when the last tick ran.
+            await checkpoints.StopAsync(CancellationToken.None);
             checkpoints.CheckpointOnce();
             Assert.True(checkpoints.LastProblem is null, checkpoints.LastProblem);
-            Assert.True(checkpoints.PagesCheckpointed > 0, "The checkpoint copied no page into the database file.");
 
             // The database file itself (read without its log) now holds the saved packs.
             var copy = Path.Combine(database.Folder, "main-file-only.db");
