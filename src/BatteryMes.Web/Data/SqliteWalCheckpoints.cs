@@ -12,11 +12,12 @@ public sealed class SqliteWalCheckpoints(DatabaseTarget target, ILogger<SqliteWa
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
 
-    /// <summary>Pages of the current log that the last checkpoint found copied into the database file (for tests and
-    /// diagnostics; SQLite counts per log, so the figure drops back when the log restarts).</summary>
-    public long PagesCheckpointed => Interlocked.Read(ref _pages);
-    private long _pages;
     private bool _failing;
+
+    // ReadWrite, not ReadWriteCreate: before start-up has created the database (or while it is missing), a checkpoint
+    // must not make an empty file in its place.
+    private readonly Lazy<string> _connectionString = new(() =>
+        new SqliteConnectionStringBuilder(target.ConnectionString) { Mode = SqliteOpenMode.ReadWrite }.ToString());
     private int _ticks;
 
     /// <summary>How many times the loop has run (for tests and diagnostics).</summary>
@@ -44,18 +45,13 @@ public sealed class SqliteWalCheckpoints(DatabaseTarget target, ILogger<SqliteWa
     public void CheckpointOnce()
     {
         if (target.SqliteFile is null || !File.Exists(target.SqliteFile + "-wal")) return;
-        // ReadWrite, not ReadWriteCreate: before start-up has created the database (or while it is missing), this
-        // must not make an empty file in its place.
-        var connectionString = new SqliteConnectionStringBuilder(target.ConnectionString) { Mode = SqliteOpenMode.ReadWrite }.ToString();
         try
         {
-            using var connection = new SqliteConnection(connectionString);
+            using var connection = new SqliteConnection(_connectionString.Value);
             connection.Open();
             using var command = connection.CreateCommand();
             command.CommandText = "PRAGMA wal_checkpoint(PASSIVE);";
-            using var reader = command.ExecuteReader();
-            // busy, pages in the log, pages copied into the database file (-1 when the database is not in WAL mode).
-            if (reader.Read()) Interlocked.Exchange(ref _pages, Math.Max(0, reader.GetInt64(2)));
+            command.ExecuteNonQuery();
             if (_failing) log.LogInformation("WAL checkpoints of {Database} work again", target.SqliteFile);
             _failing = false;
             LastProblem = null;
