@@ -131,7 +131,7 @@ public sealed class PackRecorder(
         var serialError = ValidateSerial("Module X serial", moduleXSerial) ?? ValidateSerial("Module Y serial", moduleYSerial);
         if (serialError is not null) return RecordingResult.Fail(RecordingStatus.Invalid, serialError);
 
-        var now = time.GetUtcNow().UtcDateTime;
+        var now = Now();
         await using var db = await contexts.CreateDbContextAsync(ct);
         if (await db.Packs.AnyAsync(p => p.PackId == packId, ct))
             return RecordingResult.Fail(RecordingStatus.AlreadyExists, $"Pack {packId} already exists.");
@@ -205,7 +205,7 @@ public sealed class PackRecorder(
         if (stage is null) return RecordingResult.Fail(RecordingStatus.Invalid, $"There is no stage {save.StageNumber}; the route has stages 1 to {route.StageCount}.");
         if (ValidateSave(save, stage) is { } invalid) return RecordingResult.Fail(RecordingStatus.Invalid, invalid);
 
-        var now = time.GetUtcNow().UtcDateTime;
+        var now = Now();
         await using var db = await contexts.CreateDbContextAsync(ct);
         var strategy = db.Database.CreateExecutionStrategy();
         var committed = false;
@@ -298,7 +298,7 @@ public sealed class PackRecorder(
     {
         var stage = route.FindStage(stageNumber);
         if (stage is null) return RecordingResult.Fail(RecordingStatus.Invalid, $"There is no stage {stageNumber}; the route has stages 1 to {route.StageCount}.");
-        var now = time.GetUtcNow().UtcDateTime;
+        var now = Now();
         await using var db = await contexts.CreateDbContextAsync(ct);
         var strategy = db.Database.CreateExecutionStrategy();
         var result = await strategy.ExecuteAsync(async () =>
@@ -339,7 +339,7 @@ public sealed class PackRecorder(
         if (stage is null) return RecordingResult.Fail(RecordingStatus.Invalid, $"There is no stage {stageNumber}.");
         if (string.IsNullOrWhiteSpace(reason)) return RecordingResult.Fail(RecordingStatus.Invalid, "Give a reason for reopening a completed stage.");
         if (reason.Length > 500) return RecordingResult.Fail(RecordingStatus.Invalid, "The reason is longer than 500 characters.");
-        var now = time.GetUtcNow().UtcDateTime;
+        var now = Now();
         await using var db = await contexts.CreateDbContextAsync(ct);
         var strategy = db.Database.CreateExecutionStrategy();
         var result = await strategy.ExecuteAsync(async () =>
@@ -555,6 +555,14 @@ public sealed class PackRecorder(
         if (s is null) return null;
         var cleaned = new string(s.Where(c => !char.IsControl(c) || c == '\n' || c == '\t').ToArray()).Trim();
         return cleaned.Length == 0 ? null : cleaned;
+    }
+
+    /// <summary>The time of a change, in whole microseconds: PostgreSQL keeps no finer time, and the stage's ETag
+    /// (version and time) answered by a save must be the one every later read computes from the database.</summary>
+    private DateTime Now()
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        return now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMicrosecond));
     }
 
     private static string? Format(double? v) => v?.ToString("0.######", CultureInfo.InvariantCulture);
