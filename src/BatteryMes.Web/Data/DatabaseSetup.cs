@@ -53,10 +53,12 @@ public static class DatabaseSetup
         o.UseNpgsql(connectionString, npgsql => npgsql.EnableRetryOnFailure(3, TimeSpan.FromSeconds(1), null));
 
     /// <summary>Per-connection SQLite settings: wait for other writers instead of failing with "database is locked",
-    /// NORMAL sync (safe with WAL), foreign keys on.</summary>
+    /// NORMAL sync (safe with WAL), foreign keys on, and checkpoints left to <see cref="SqliteWalCheckpoints"/>: a commit
+    /// checkpoints only when the log has grown past <see cref="SqliteWalCheckpoints.CommitCheckpointPages"/> pages.</summary>
     private sealed class SqlitePragmas(int busyTimeoutMs) : DbConnectionInterceptor
     {
-        private readonly string _sql = $"PRAGMA busy_timeout={busyTimeoutMs}; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;";
+        private readonly string _sql = $"PRAGMA busy_timeout={busyTimeoutMs}; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+            + $"PRAGMA wal_autocheckpoint={SqliteWalCheckpoints.CommitCheckpointPages};";
 
         public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData) => Apply(connection);
 

@@ -4,6 +4,7 @@ using BatteryMes.Web.Data;
 using BatteryMes.Web.Domain;
 using BatteryMes.Web.Features.DataEntry;
 using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace BatteryMes.Tests.Data;
@@ -58,18 +59,45 @@ public class WalCheckpointTests
             Assert.True(checkpoints.LastProblem is null, checkpoints.LastProblem);
 
             // The database file itself (read without its log) now holds the saved packs.
-            var copy = Path.Combine(database.Folder, "main-file-only.db");
-            File.Copy(file, copy);
-            await using var connection = new SqliteConnection($"Data Source={copy};Mode=ReadOnly;Pooling=False");
-            await connection.OpenAsync();
-            await using var count = connection.CreateCommand();
-            count.CommandText = "SELECT COUNT(*) FROM Packs WHERE PackId LIKE 'BP-WAL-%'";
-            Assert.Equal(5L, (long)(await count.ExecuteScalarAsync())!);
+            Assert.Equal(5L, await CountInFileWithoutLogAsync(database, file, "SELECT COUNT(*) FROM Packs WHERE PackId LIKE 'BP-WAL-%'"));
         }
         finally
         {
             await checkpoints.StopAsync(CancellationToken.None);
         }
+    }
+
+    [Fact]
+    public async Task A_users_commit_does_not_checkpoint_when_the_log_passes_sqlites_default_of_1000_pages()
+    {
+        await using var database = TestDatabase.Create(DatabaseProvider.Sqlite);
+        await using var app = await database.StartAsync();
+        var file = app.GetRequiredService<DatabaseTarget>().SqliteFile!;
+        await using var keepOpen = new SqliteConnection($"Data Source={file};Pooling=False");
+        await keepOpen.OpenAsync();
+
+        // One commit on the app's own connection settings that writes about 1,500 pages (6 MB) to the log.
+        await using (var db = await app.OpenAsync())
+        {
+            await db.Database.ExecuteSqlRawAsync("CREATE TABLE Filler (Payload BLOB); "
+                + "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1500) INSERT INTO Filler SELECT zeroblob(4000) FROM n;");
+        }
+
+        // With SQLite's default threshold that commit would have copied the log into the file before answering.
+        Assert.True(new FileInfo(file + "-wal").Length > 1000 * 4096, "The commit wrote fewer than 1,000 pages to the log: this test proves nothing.");
+        Assert.Equal(0L, await CountInFileWithoutLogAsync(database, file, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'Filler'"));
+    }
+
+    /// <summary>Runs a count on a copy of the database file alone (without its log): what checkpoints have put there.</summary>
+    private static async Task<long> CountInFileWithoutLogAsync(TestDatabase database, string file, string sql)
+    {
+        var copy = Path.Combine(database.Folder, "main-file-only.db");
+        File.Copy(file, copy);
+        await using var connection = new SqliteConnection($"Data Source={copy};Mode=ReadOnly;Pooling=False");
+        await connection.OpenAsync();
+        await using var count = connection.CreateCommand();
+        count.CommandText = sql;
+        return (long)(await count.ExecuteScalarAsync())!;
     }
 
     [Fact]
