@@ -42,32 +42,56 @@ public static class SaveAbRun
         }
     }
 
+    private static async Task<List<(long RowId, string PackId)>> WaitingPacksAsync(IDbContextFactory<MesDbContext> contexts, RouteStage stage)
+    {
+        await using var db = await contexts.CreateDbContextAsync();
+        var waiting = (await db.Packs.AsNoTracking()
+            .Where(p => p.Status == PackStatus.InProcess && p.CurrentStage == stage.Number && !p.Stages.Any(s => s.StageNumber == stage.Number))
+            .OrderBy(p => p.Id).Select(p => new { p.Id, p.PackId }).Take(200).ToListAsync())
+            .Select(p => (p.Id, p.PackId)).ToList();
+        if (waiting.Count == 0) throw new InvalidOperationException($"The seed has no pack waiting at stage {stage.Number}.");
+        return waiting;
+    }
+
     private static async Task<string> RunAsync(ServiceProvider services, DatabaseProvider provider, int packs, int rounds)
+    {
+        // As in the app (and StageSaveBenchmarks): WAL checkpoints run in the background; BATTERYMES_BENCH_NO_CHECKPOINTS=1
+        // leaves them to SQLite's commits, to compare.
+        var checkpoints = provider == DatabaseProvider.Sqlite && Environment.GetEnvironmentVariable("BATTERYMES_BENCH_NO_CHECKPOINTS") != "1";
+        var checkpointer = services.GetRequiredService<SqliteWalCheckpoints>();
+        if (checkpoints) await checkpointer.StartAsync(CancellationToken.None);
+        try
+        {
+            return await TimeAsync(services, provider, packs, rounds, checkpoints);
+        }
+        finally
+        {
+            if (checkpoints) await checkpointer.StopAsync(CancellationToken.None);
+        }
+    }
+
+    private static async Task<string> TimeAsync(ServiceProvider services, DatabaseProvider provider, int packs, int rounds, bool checkpoints)
     {
         var recorder = services.GetRequiredService<PackRecorder>();
         var legacy = ActivatorUtilities.CreateInstance<LegacyStageSave>(services);
         var contexts = services.GetRequiredService<IDbContextFactory<MesDbContext>>();
         var route = services.GetRequiredService<ProcessRoute>();
         var stage = route.Stages.FirstOrDefault(s => s.Name == "Pack assembly") ?? route.GetStage(7);
-        List<(long RowId, string PackId)> waiting;
-        await using (var db = await contexts.CreateDbContextAsync())
-        {
-            waiting = (await db.Packs.AsNoTracking()
-                .Where(p => p.Status == PackStatus.InProcess && p.CurrentStage == stage.Number && !p.Stages.Any(s => s.StageNumber == stage.Number))
-                .OrderBy(p => p.Id).Select(p => new { p.Id, p.PackId }).Take(200).ToListAsync())
-                .Select(p => (p.Id, p.PackId)).ToList();
-        }
-        if (waiting.Count == 0) throw new InvalidOperationException($"The seed has no pack waiting at stage {stage.Number}.");
-
+        var waiting = await WaitingPacksAsync(contexts, stage);
         var actor = new Actor("bench", "bench-client");
         var next = 0;
         var statements = new StatementCounter();
+        var walFile = services.GetRequiredService<DatabaseTarget>().SqliteFile is { } dbFile ? dbFile + "-wal" : null;
+        long WalBytes() => walFile is not null && File.Exists(walFile) ? new FileInfo(walFile).Length : 0;
+        var slowest = new List<(bool NewPath, double Ms, string Detail)>();
         async Task<(double Ms, int Statements, long Bytes, double CpuMs)> SaveOnce(bool newPath)
         {
             var (rowId, packId) = waiting[next++ % waiting.Count];
             var save = StageSaveBenchmarks.FullStageSave(stage, packId);
             var before = statements.Count;
-            statements.Durations = newPath && SaveSections.Enabled ? [] : null;
+            statements.Durations = SaveSections.Enabled ? [] : null;
+            var gen2 = GC.CollectionCount(2);
+            var wal = WalBytes();
             var bytes = GC.GetTotalAllocatedBytes(precise: true);
             var cpu = ProcessCpuMs();
             var clock = Stopwatch.StartNew();
@@ -78,11 +102,17 @@ public static class SaveAbRun
             {
                 durations["total"] = ms;
                 durations["outside the database (EF, rules, SQL text, feed)"] = ms - durations.Where(d => d.Key.StartsWith("db:", StringComparison.Ordinal)).Sum(d => d.Value);
-                foreach (var (section, value) in durations)
-                {
-                    if (!NewSections.TryGetValue(section, out var list)) NewSections[section] = list = [];
-                    list.Add(value);
-                }
+                if (newPath)
+                    foreach (var (section, value) in durations)
+                    {
+                        if (!NewSections.TryGetValue(section, out var list)) NewSections[section] = list = [];
+                        list.Add(value);
+                    }
+                // Where the time of each save went, kept for the slowest few: database steps, CPU, gen2 GCs, WAL size.
+                slowest.Add((newPath, ms, string.Join(", ", durations.Where(d => d.Key != "total").Select(d =>
+                    $"{d.Key} {d.Value.ToString("F1", CultureInfo.InvariantCulture)}"))
+                    + $"; CPU {cpuMs.ToString("F1", CultureInfo.InvariantCulture)} ms; gen2 GCs {GC.CollectionCount(2) - gen2}"
+                    + (walFile is null ? "" : $"; WAL {wal / 1024} KB -> {WalBytes() / 1024} KB")));
                 statements.Durations = null;
             }
             bytes = GC.GetTotalAllocatedBytes(precise: true) - bytes;
@@ -125,6 +155,10 @@ public static class SaveAbRun
         foreach (var (name, rows) in new[] { ("old", old), ("new", @new) })
             text.AppendLine($"Slowest {name} saves (round: ms): " + string.Join(", ",
                 rows.Select((r, i) => (r.Ms, i)).OrderByDescending(r => r.Ms).Take(4).Select(r => r.i.ToString(CultureInfo.InvariantCulture) + ": " + r.Ms.ToString("F1", CultureInfo.InvariantCulture))));
+        text.AppendLine();
+        text.AppendLine(CultureInfo.InvariantCulture, $"Where the slowest saves went (ms; background WAL checkpoints {(checkpoints ? "on, as in the app" : "off")}):");
+        foreach (var (newPath, ms, detail) in slowest.OrderByDescending(s => s.Ms).Take(6))
+            text.AppendLine(CultureInfo.InvariantCulture, $"- {(newPath ? "new" : "old")} {ms:F1}: {detail}");
         var oldMs = old.Select(r => r.Ms).Order().ToList();
         var newMs = @new.Select(r => r.Ms).Order().ToList();
         text.AppendLine();

@@ -45,7 +45,13 @@ public static class BenchServices
         var services = new ServiceCollection();
         // Warnings only: the benchmarks measure the work, not the console.
         // informationFrom: one category whose Information messages are shown too (e.g. a service's phase times).
-        services.AddLogging(b => b.AddConsole().SetMinimumLevel(LogLevel.Warning).AddFilter(informationFrom, LogLevel.Information));
+        // (AddFilter with a null category would set the level of EVERY category: EF Core's command log then floods the
+        // console and its bounded queue stalls the code being measured.)
+        services.AddLogging(b =>
+        {
+            b.AddConsole().SetMinimumLevel(LogLevel.Warning);
+            if (!string.IsNullOrEmpty(informationFrom)) b.AddFilter(informationFrom, LogLevel.Information);
+        });
         services.AddSingleton<IConfiguration>(configuration);
         services.AddSingleton(home);
         services.AddSingleton(LoadRoute());
