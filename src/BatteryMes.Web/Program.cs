@@ -81,7 +81,7 @@ try
     await app.RunAsync();
     return 0;
 }
-catch (Exception ex) when (ex is RouteFileException or OptionsValidationException or DatabaseTooNewException)
+catch (Exception ex) when (ex is RouteFileException or OptionsValidationException or DatabaseTooNewException or DatabaseReadOnlyException)
 {
     // Expected start-up faults: say what is wrong in plain words, without a stack trace.
     Console.Error.WriteLine("Battery MES cannot start:");

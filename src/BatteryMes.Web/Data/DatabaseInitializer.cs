@@ -9,6 +9,10 @@ namespace BatteryMes.Web.Data;
 /// <summary>The database was written by a newer version of Battery MES than this one.</summary>
 public sealed class DatabaseTooNewException(string message) : Exception(message);
 
+/// <summary>The SQLite database file cannot be written (permissions, the immutable attribute, a read-only mount) and
+/// start-up needs to write to it.</summary>
+public sealed class DatabaseReadOnlyException(string message) : Exception(message);
+
 /// <summary>Takes a copy of the database before a schema migration changes it.</summary>
 public interface IPreMigrationBackup
 {
@@ -44,6 +48,8 @@ public sealed class DatabaseInitializer(
                 "Install the newer version again, or restore a backup taken before the upgrade (see VM_DEPLOYMENT_GUIDE.md, 'Restoring a backup').");
 
         var pending = known.Except(applied).ToList();
+        if (target.SqliteFile is { } sqliteFile)
+            await RefuseReadOnlyFileAsync(db, sqliteFile, applied, pending, cancellationToken);
         if (pending.Count > 0 && applied.Count > 0)
         {
             var copy = await backup.BackupBeforeMigrationAsync(applied[^1], cancellationToken);
@@ -58,6 +64,47 @@ public sealed class DatabaseInitializer(
 
         if (target.Provider == DatabaseProvider.Sqlite)
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+    }
+
+    /// <summary>A read-only file is found before anything is written (not even the copy before an upgrade). When
+    /// start-up has to write (a schema upgrade, the switch to WAL), it stops with what is wrong and how to fix it.
+    /// Otherwise the app starts: pages, reports and backups read as usual and each save is refused in plain words
+    /// until the file is writable again (the same as when the file turns read-only while the app runs), which keeps
+    /// the plant able to look up its packs.</summary>
+    private async Task RefuseReadOnlyFileAsync(MesDbContext db, string file, List<string> applied, List<string> pending, CancellationToken ct)
+    {
+        await db.Database.OpenConnectionAsync(ct);
+        bool readOnly;
+        string? journal;
+        try
+        {
+            var connection = (SqliteConnection)db.Database.GetDbConnection();
+            readOnly = SQLitePCL.raw.sqlite3_db_readonly(connection.Handle, "main") == 1;
+            using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA journal_mode;";
+            journal = await command.ExecuteScalarAsync(ct) as string;
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+        if (!readOnly) return;
+
+        string? work = pending.Count > 0
+            ? applied.Count > 0 ? $"upgrade its schema from {applied[^1]} to {pending[^1]}" : "create its tables"
+            : !string.Equals(journal, "wal", StringComparison.OrdinalIgnoreCase) ? "switch it to the WAL journal (saves while others read)" : null;
+        if (work is null)
+        {
+            log.LogWarning("The database file {DatabaseFile} is read-only: pages, reports and backups work, saves are refused until the file is writable again",
+                file);
+            return;
+        }
+        log.LogCritical("The database file {DatabaseFile} is read-only; Battery MES needs to {StartupWork} and stops. Nothing was changed", file, work);
+        throw new DatabaseReadOnlyException(
+            $"The database file {file} is read-only, so Battery MES cannot {work} and has not started. Nothing was changed. " +
+            "Make the file (and its folder) writable for the account the service runs as, then start Battery MES again: " +
+            "look at it with `ls -l` and `lsattr`, and fix it with `chmod u+w` or `chown`, `chattr -i`, or by mounting the disk read-write " +
+            "(on Windows, clear the file's Read-only attribute).");
     }
 }
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using BatteryMes.Tests.Backups;
 using BatteryMes.Tests.Infrastructure;
 using BatteryMes.Web.Configuration;
 using Microsoft.Data.Sqlite;
@@ -51,6 +52,62 @@ public class ReadOnlyDatabaseTests
         var history = await client.GetFromJsonAsync<JsonElement>("/api/packs/BP-RO-1/history");
         Assert.Contains(history.EnumerateArray(), h => h.GetProperty("newValue").GetString() == "T. Before");
         Assert.DoesNotContain(history.EnumerateArray(), h => h.GetProperty("newValue").GetString() == "T. Refused");
+    }
+
+    [Fact]
+    public async Task A_read_only_database_file_that_needs_a_schema_upgrade_stops_the_app_at_start_naming_the_file_and_the_fix_and_changes_nothing()
+    {
+        await using var database = TestDatabase.Create(DatabaseProvider.Sqlite);
+        var file = new SqliteConnectionStringBuilder(database.ConnectionString).DataSource;
+        await using (await database.StartAsync()) { }
+        // An older schema: the newest migration is not recorded as applied, so the start has to upgrade the file.
+        using (var connection = new SqliteConnection($"Data Source={file};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "DELETE FROM \"__EFMigrationsHistory\" WHERE \"MigrationId\" = (SELECT MAX(\"MigrationId\") FROM \"__EFMigrationsHistory\"); " +
+                "PRAGMA wal_checkpoint(TRUNCATE);";
+            command.ExecuteNonQuery();
+        }
+        SqliteConnection.ClearAllPools();
+        var before = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(await File.ReadAllBytesAsync(file)));
+
+        (int ExitCode, string Stdout, string Stderr) run;
+        await using (await ImmutableFile.SetAsync(file))
+            run = await BackupRig.RunAppAsync(database, []);
+
+        var output = run.Stdout + run.Stderr;
+        Assert.True(run.ExitCode == 1, $"Exit code {run.ExitCode}:\n{output}");
+        Assert.Contains($"The database file {file} is read-only, so Battery MES cannot upgrade its schema", run.Stderr);
+        Assert.Contains("Nothing was changed", run.Stderr);
+        Assert.Contains("chattr -i", run.Stderr);
+        Assert.Contains($"The database file {file} is read-only; Battery MES needs to upgrade its schema", run.Stdout);
+        Assert.DoesNotContain("Unhandled exception", output);
+        Assert.DoesNotContain("attempt to write a readonly database", output);
+        Assert.Empty(Directory.Exists(database.BackupFolder()) ? Directory.GetFiles(database.BackupFolder(), "*", SearchOption.AllDirectories) : []);
+        Assert.Equal(before, Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(await File.ReadAllBytesAsync(file))));
+    }
+
+    [Fact]
+    public async Task A_read_only_database_file_at_the_current_schema_still_starts_says_so_in_the_log_shows_the_data_and_refuses_saves_in_plain_words()
+    {
+        await using var database = TestDatabase.Create(DatabaseProvider.Sqlite);
+        var file = new SqliteConnectionStringBuilder(database.ConnectionString).DataSource;
+        await using (var services = await database.StartAsync())
+            await BackupRig.CreatePacksAsync(services, "BP-RO-START");
+        SqliteConnection.ClearAllPools();
+
+        await using (await ImmutableFile.SetAsync(file))
+        {
+            await using var app = await AppProcess.StartAsync(database);
+            using var client = app.CreateClient();
+
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/packs/BP-RO-START/history")).StatusCode);
+            var refused = await BackupDiskFaultTests.SaveAsync(client, "BP-RO-START", "T. Refused");
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            Assert.Contains("database is read-only", (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
+            Assert.Contains($"The database file {file} is read-only: pages, reports and backups work, saves are refused", app.Output);
+        }
     }
 
     /// <summary>chattr +i for the lifetime of the object; removed on dispose whatever happened.</summary>

@@ -26,11 +26,13 @@ public sealed class AutomaticSnapshots(
     private int _changes;
     private DateTime? _lastUtc;
     private IDisposable? _subscription;
+    private DateTime _startedUtc;
 
     /// <summary>Listens from the moment the service has started: since .NET 10, ExecuteAsync runs on its own thread,
     /// so a subscription made there could miss the changes of the first moments.</summary>
     public override Task StartAsync(CancellationToken cancellationToken)
     {
+        _startedUtc = time.GetUtcNow().UtcDateTime;
         _subscription ??= feed.Subscribe(OnChange);
         return base.StartAsync(cancellationToken);
     }
@@ -46,6 +48,7 @@ public sealed class AutomaticSnapshots(
     {
         try
         {
+            await FinishInterruptedAsync(stoppingToken);
             while (await _pending.Reader.WaitToReadAsync(stoppingToken))
             {
                 _pending.Reader.TryRead(out _);
@@ -66,6 +69,20 @@ public sealed class AutomaticSnapshots(
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
+        }
+    }
+
+    /// <summary>Snapshots an earlier run wrote but did not get to check (crash, kill, power cut) are checked before
+    /// the first new one; saves meanwhile collapse into the snapshot that follows.</summary>
+    private async Task FinishInterruptedAsync(CancellationToken ct)
+    {
+        try
+        {
+            await backups.FinishInterruptedAsync(_startedUtc, ct);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            log.LogError(ex, "Snapshots left unverified by the last run could not be checked");
         }
     }
 

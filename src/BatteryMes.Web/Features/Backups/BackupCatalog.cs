@@ -32,7 +32,8 @@ public sealed record BackupEntry(
     bool Verifying = false,
     string? Check = null,
     double? CopySeconds = null,
-    double? VerifySeconds = null);
+    double? VerifySeconds = null,
+    int Changes = 0);
 
 /// <summary>What is written next to each snapshot (<c>name.db.json</c>): kept outside the live database, so a
 /// restore never loses the history of the backups themselves.</summary>
@@ -116,7 +117,7 @@ public sealed class BackupCatalog(AppHome home, IOptions<FolderOptions> folders)
         return new BackupEntry(name, file, sidecar?.CreatedUtc ?? stamp, sidecar?.Trigger ?? trigger, keptApart || BackupTrigger.IsKeptApart(trigger),
             size, sidecar?.Verified ?? false, sidecar is null ? "Not verified (no record of a check next to the file)." : sidecar.Problem,
             sidecar?.RowCounts ?? new Dictionary<string, long>(), sidecar?.Schema, sidecar?.SourceProvider,
-            sidecar?.Verifying ?? false, sidecar?.Check, sidecar?.CopySeconds, sidecar?.VerifySeconds);
+            sidecar?.Verifying ?? false, sidecar?.Check, sidecar?.CopySeconds, sidecar?.VerifySeconds, sidecar?.Changes ?? 0);
     }
 
     internal static bool TryParseName(string name, out DateTime utc, out string trigger)

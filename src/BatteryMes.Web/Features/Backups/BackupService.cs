@@ -117,10 +117,10 @@ public sealed class BackupService(
 
     /// <summary>Second phase: flush the copy to disk, check it (<see cref="DepthFor"/>), record the verdict, then mirror
     /// and rotate. Runs off the save path like the copy; the history shows "verifying" meanwhile.</summary>
-    internal async Task<SnapshotResult> VerifyAsync(WrittenSnapshot written, CancellationToken ct)
+    internal async Task<SnapshotResult> VerifyAsync(WrittenSnapshot written, CancellationToken ct, SnapshotCheckDepth? depthOverride = null)
     {
         var (name, path, now, trigger, changes, copyTime) = written;
-        var depth = DepthFor(trigger, now);
+        var depth = depthOverride ?? DepthFor(trigger, now);
         var clock = Stopwatch.StartNew();
         try
         {
@@ -147,7 +147,7 @@ public sealed class BackupService(
         }
         var entry = catalog.List().FirstOrDefault(e => e.Name == name)
             ?? new BackupEntry(name, path, now, trigger, BackupTrigger.IsKeptApart(trigger), new FileInfo(path).Length, check.Verified, check.Problem,
-                check.RowCounts, check.Schema, target.Provider.ToString(), false, check.Check, Seconds(copyTime), Seconds(verifyTime));
+                check.RowCounts, check.Schema, target.Provider.ToString(), false, check.Check, Seconds(copyTime), Seconds(verifyTime), changes);
 
         if (!check.Verified)
         {
@@ -158,12 +158,65 @@ public sealed class BackupService(
 
         LastProblem = null;
         LastSnapshotUtc = now;
-        if (depth == SnapshotCheckDepth.Full) _lastFullCheckUtc = now;
+        // A snapshot left from an earlier run says nothing about today's live database: it does not count as the full check.
+        if (depth == SnapshotCheckDepth.Full && depthOverride is null) _lastFullCheckUtc = now;
         log.LogInformation("Snapshot {BackupName} ({Trigger}) written in {CopySeconds:0.00} s and verified ({Check}) in {VerifySeconds:0.00} s: {Packs} packs, {Bytes} bytes",
             name, trigger, copyTime.TotalSeconds, check.Check, verifyTime.TotalSeconds, check.RowCounts.GetValueOrDefault("Packs"), entry.SizeBytes);
         Mirror(path);
         if (!entry.KeptApart) Rotate();
         return new SnapshotResult(true, $"Backup {name} created and verified ({Describe(check.RowCounts)}).", entry, copyTime, verifyTime);
+    }
+
+    /// <summary>After a crash or a kill between the copy and its check, a snapshot keeps its "verifying" record. At
+    /// start-up each such snapshot from an earlier run is checked now (the full check), so the history never shows a
+    /// permanent "Verifying": it ends verified, or flagged not verified and reported like any failed check. Unfinished
+    /// copies (<c>.partial</c>) and records without their file, left by a stop in the middle of a copy, are removed.
+    /// Only files from before <paramref name="startedUtc"/> are touched: a snapshot this run is writing is not.</summary>
+    public async Task<IReadOnlyList<SnapshotResult>> FinishInterruptedAsync(DateTime startedUtc, CancellationToken ct)
+    {
+        await _gate.WaitAsync(ct);
+        var results = new List<SnapshotResult>();
+        try
+        {
+            RemoveUnfinishedCopies(startedUtc);
+            foreach (var entry in catalog.List().Where(e => e.Verifying && e.CreatedUtc < startedUtc).OrderBy(e => e.CreatedUtc))
+            {
+                log.LogWarning("Snapshot {BackupName} was left unverified when Battery MES last stopped; checking it now", entry.Name);
+                var copyTime = TimeSpan.FromSeconds(entry.CopySeconds ?? 0);
+                results.Add(await VerifyAsync(new WrittenSnapshot(entry.Name, entry.FilePath, entry.CreatedUtc, entry.Trigger, entry.Changes, copyTime), ct,
+                    SnapshotCheckDepth.Full));
+            }
+            return results;
+        }
+        finally
+        {
+            _gate.Release();
+            if (results.Count > 0) Changed?.Invoke();
+        }
+    }
+
+    private void RemoveUnfinishedCopies(DateTime startedUtc)
+    {
+        foreach (var folder in new[] { catalog.Folder, catalog.ManualFolder }.Where(Directory.Exists))
+        {
+            string[] leftovers;
+            try
+            {
+                leftovers = Directory.GetFiles(folder, BackupCatalog.Prefix + "*.db.partial*")
+                    .Concat(Directory.GetFiles(folder, BackupCatalog.Prefix + "*.db.json").Where(s => !File.Exists(s[..^".json".Length])))
+                    .ToArray();
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                log.LogWarning(ex, "The backup folder {BackupFolder} could not be read for unfinished copies", folder);
+                continue;
+            }
+            foreach (var leftover in leftovers.Where(f => File.GetLastWriteTimeUtc(f) < startedUtc))
+            {
+                log.LogWarning("Removing {File}, left unfinished when Battery MES last stopped during a snapshot", leftover);
+                TryDelete(leftover);
+            }
+        }
     }
 
     /// <summary>The full integrity_check compares every index with its table, which takes most of the time at
