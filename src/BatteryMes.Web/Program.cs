@@ -46,7 +46,10 @@ try
     // Keys for circuits and antiforgery survive restarts and do not depend on the service user's home folder.
     builder.Services.AddDataProtection().SetApplicationName("BatteryMes")
         .PersistKeysToFileSystem(new DirectoryInfo(home.Resolve(Path.Combine("data", "keys"))));
-    builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+    // 128 KB instead of SignalR's 32 KB per message from the browser: a pasted list of 1,000 pack IDs of 40 characters
+    // (QR generator) is 41 KB. Every text field caps what the browser sends below this (BrowserLimit).
+    builder.Services.AddRazorComponents().AddInteractiveServerComponents()
+        .AddHubOptions(options => options.MaximumReceiveMessageSize = 128 * 1024);
     builder.Services.AddMudServices();
     builder.Services.AddProblemDetails();
     builder.Services.AddOpenApi();

@@ -22,4 +22,8 @@ public sealed class PlantClock(TimeProvider time, IOptions<ServerOptions> server
     /// <summary>The UTC instant at which a plant-local day starts.</summary>
     public DateTime StartOfDayUtc(DateOnly day) =>
         TimeZoneInfo.ConvertTimeToUtc(DateTime.SpecifyKind(day.ToDateTime(TimeOnly.MinValue), DateTimeKind.Unspecified), _zone);
+
+    /// <summary>The UTC instant at which a plant-local day ends (the next one starts). The calendar's last day
+    /// (9999-12-31, which a date field allows) has no next day: it ends at <see cref="DateTime.MaxValue"/>.</summary>
+    public DateTime EndOfDayUtc(DateOnly day) => day == DateOnly.MaxValue ? DateTime.MaxValue : StartOfDayUtc(day.AddDays(1));
 }

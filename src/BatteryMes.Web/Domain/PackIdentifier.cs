@@ -6,6 +6,8 @@ namespace BatteryMes.Web.Domain;
 public static partial class PackIdentifier
 {
     public const int MaxLength = 40;
+    /// <summary>Longest scanner text read (a label URL with a long host name still fits).</summary>
+    public const int MaxScanLength = 2048;
     public const string AllowedDescription =
         "A pack ID is 1 to 40 characters: letters A-Z, digits 0-9, and '-', '_' or '.' between them (for example BP-2026-0001).";
 
@@ -37,7 +39,7 @@ public static partial class PackIdentifier
     {
         var text = new string((raw ?? "").Where(ch => !char.IsControl(ch) && ch != '\u200B' && ch != '\uFEFF').ToArray()).Trim();
         if (text.Length == 0) return ScanReading.Fail("Nothing was scanned. Scan the label or type the pack ID.");
-        if (text.Length > 2048) return ScanReading.Fail("The scanned text is too long to be a pack label.");
+        if (text.Length > MaxScanLength) return ScanReading.Fail("The scanned text is too long to be a pack label.");
 
         if (text.Contains("://", StringComparison.Ordinal))
         {

@@ -301,4 +301,25 @@ public sealed class EntryPageTests(BrowserFixture browser) : IAsyncLifetime
         Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"), "The page scrolls sideways at tablet width.");
         await page.Context.CloseAsync();
     }
+
+    [Fact]
+    public async Task At_tablet_width_the_eight_stage_buttons_form_an_even_grid_large_enough_for_gloves()
+    {
+        await CreatePackAsync("BP-E2E-GRID");
+        var page = await browser.NewPageAsync(width: 1024, height: 768);
+        await page.GotoInteractiveAsync(_app.Url("/entry/BP-E2E-GRID"));
+        var stages = page.GetByRole(AriaRole.Navigation, new() { Name = "Stages" }).GetByRole(AriaRole.Button);
+        await Expect(stages).ToHaveCountAsync(8);
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Path.GetTempPath(), "batterymes-entry-stages-1024.png") });
+
+        var boxes = new List<LocatorBoundingBoxResult>();
+        foreach (var button in await stages.AllAsync()) boxes.Add((await button.BoundingBoxAsync())!);
+        // Two rows of four, every button the same size, and at least 56 px tall for a gloved finger.
+        Assert.Equal(2, boxes.Select(b => Math.Round(b.Y)).Distinct().Count());
+        Assert.All(boxes.Chunk(4), row => Assert.Equal(row[0].Y, row[3].Y, 1));
+        Assert.All(boxes, b => Assert.Equal(boxes[0].Width, b.Width, 1));
+        Assert.All(boxes, b => Assert.Equal(boxes[0].Height, b.Height, 1));
+        Assert.True(boxes[0].Height >= 56, $"The stage buttons are {boxes[0].Height} px tall.");
+        await page.Context.CloseAsync();
+    }
 }

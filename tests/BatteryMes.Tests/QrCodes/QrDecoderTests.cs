@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using BatteryMes.Tests.Infrastructure;
 using BatteryMes.Web.Features.QrCodes;
 using QRCoder;
 using SkiaSharp;
@@ -60,6 +61,19 @@ public class QrDecoderTests
 
         Assert.False(result.Succeeded);
         Assert.Equal(QrDecoder.NoCodeHint, result.Error);
+    }
+
+    [Fact]
+    public void A_cut_off_photo_without_a_readable_code_says_the_file_is_incomplete()
+    {
+        using var bitmap = new SKBitmap(800, 600);
+        using (var canvas = new SKCanvas(bitmap)) canvas.Clear(new SKColor(120, 130, 140));
+        var photo = Encode(bitmap, SKEncodedImageFormat.Jpeg, 80);
+
+        var result = _decoder.Decode(photo[..(photo.Length * 2 / 5)]);
+
+        Assert.False(result.Succeeded);
+        Assert.Equal(QrDecoder.IncompleteHint, result.Error);
     }
 
     [Fact]
@@ -176,37 +190,11 @@ public class QrDecoderTests
     /// <summary>A PNG whose header declares a huge picture (the classic decompression bomb shape).</summary>
     private static byte[] PngHeaderOnly(int width, int height)
     {
-        var ihdr = new byte[13];
-        BinaryPrimitives.WriteInt32BigEndian(ihdr, width);
-        BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), height);
-        ihdr[8] = 8; ihdr[9] = 0; // 8-bit greyscale
         using var png = new MemoryStream();
-        png.Write([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]);
-        WriteChunk(png, "IHDR", ihdr);
-        WriteChunk(png, "IDAT", [0x78, 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]);
-        WriteChunk(png, "IEND", []);
+        png.Write(PngChunks.Signature);
+        PngChunks.Write(png, "IHDR", PngChunks.GreyHeader(width, height, bitDepth: 8));
+        PngChunks.Write(png, "IDAT", [0x78, 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]);
+        PngChunks.Write(png, "IEND", []);
         return png.ToArray();
-    }
-
-    private static void WriteChunk(Stream s, string type, byte[] data)
-    {
-        Span<byte> len = stackalloc byte[4];
-        BinaryPrimitives.WriteInt32BigEndian(len, data.Length);
-        s.Write(len);
-        var typed = Encoding.ASCII.GetBytes(type).Concat(data).ToArray();
-        s.Write(typed);
-        BinaryPrimitives.WriteUInt32BigEndian(len, Crc32(typed));
-        s.Write(len);
-    }
-
-    private static uint Crc32(byte[] bytes)
-    {
-        var crc = 0xFFFFFFFFu;
-        foreach (var b in bytes)
-        {
-            crc ^= b;
-            for (var k = 0; k < 8; k++) crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB88320u : crc >> 1;
-        }
-        return ~crc;
     }
 }

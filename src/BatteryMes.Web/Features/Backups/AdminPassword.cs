@@ -12,6 +12,8 @@ public static class AdminPassword
     private const string Scheme = "PBKDF2-SHA256";
     // OWASP's 2023 figure for PBKDF2-HMAC-SHA256; checking takes a fraction of a second, once per restore.
     public const int DefaultIterations = 600_000;
+    /// <summary>Longest password the restore form sends (a passphrase fits; a pasted megabyte never reaches the circuit).</summary>
+    public const int MaxFormLength = 1024;
     private const int SaltBytes = 16;
     private const int KeyBytes = 32;
 

@@ -191,7 +191,7 @@ public sealed class DashboardQueries(IDbContextFactory<MesDbContext> contexts, P
         return new TrackerPage(result, total, pageIndex, pageSize);
     }
 
-    private (DateTime Start, DateTime End) DayBounds(DateOnly day) => (clock.StartOfDayUtc(day), clock.StartOfDayUtc(day.AddDays(1)));
+    private (DateTime Start, DateTime End) DayBounds(DateOnly day) => (clock.StartOfDayUtc(day), clock.EndOfDayUtc(day));
 
     /// <summary>The target in force at <paramref name="from"/> and every later one up to <paramref name="to"/>, oldest first.</summary>
     internal static async Task<List<ProductionTarget>> TargetsInForceAsync(MesDbContext db, DateOnly from, DateOnly to, CancellationToken ct)

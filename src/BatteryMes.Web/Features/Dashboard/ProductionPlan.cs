@@ -11,6 +11,7 @@ namespace BatteryMes.Web.Features.Dashboard;
 public sealed class ProductionPlan(IDbContextFactory<MesDbContext> contexts, PackChangeFeed feed, PlantClock clock, ILogger<ProductionPlan> log)
 {
     public const int MaxPacksPerDay = 100_000;
+    public const int MaxNameLength = 100;
 
     /// <summary>The target in force on a plant-local day (0 when none has been set yet).</summary>
     public async Task<TargetEntry?> GetTargetAsync(DateOnly day, CancellationToken ct = default)
@@ -34,7 +35,7 @@ public sealed class ProductionPlan(IDbContextFactory<MesDbContext> contexts, Pac
         if (packsPerDay < 0 || packsPerDay > MaxPacksPerDay)
             return new TargetResult(false, $"The daily target must be a whole number from 0 to {MaxPacksPerDay:N0} packs (found {packsPerDay}).");
         var who = string.IsNullOrWhiteSpace(setBy) ? null : setBy.Trim();
-        if (who is { Length: > 100 }) return new TargetResult(false, "The name is longer than 100 characters.");
+        if (who is { Length: > MaxNameLength }) return new TargetResult(false, $"The name is longer than {MaxNameLength} characters.");
 
         var now = clock.UtcNow;
         await using var db = await contexts.CreateDbContextAsync(ct);

@@ -122,6 +122,8 @@ public sealed class PackRecorder(
 {
     public const int MaxTextLength = 100;
     public const int MaxRemarksLength = 2000;
+    public const int MaxSerialLength = 64;
+    public const int MaxReasonLength = 500;
     private const string NothingChanged = "Nothing changed: the stage already holds these values.";
     private const string NothingSavedPrefix = "Nothing was saved";
 
@@ -338,7 +340,7 @@ public sealed class PackRecorder(
         var stage = route.FindStage(stageNumber);
         if (stage is null) return RecordingResult.Fail(RecordingStatus.Invalid, $"There is no stage {stageNumber}.");
         if (string.IsNullOrWhiteSpace(reason)) return RecordingResult.Fail(RecordingStatus.Invalid, "Give a reason for reopening a completed stage.");
-        if (reason.Length > 500) return RecordingResult.Fail(RecordingStatus.Invalid, "The reason is longer than 500 characters.");
+        if (reason.Length > MaxReasonLength) return RecordingResult.Fail(RecordingStatus.Invalid, $"The reason is longer than {MaxReasonLength} characters.");
         var now = Now();
         await using var db = await contexts.CreateDbContextAsync(ct);
         var strategy = db.Database.CreateExecutionStrategy();
@@ -494,7 +496,7 @@ public sealed class PackRecorder(
 
     private static string? ValidateSerial(string label, string? value) =>
         value is null ? null
-        : value.Length > 64 ? $"{label} is longer than 64 characters."
+        : value.Length > MaxSerialLength ? $"{label} is longer than {MaxSerialLength} characters."
         : value.Any(char.IsControl) ? $"{label} contains control characters." : null;
 
     private static Dictionary<int, IReadOnlyCollection<CheckEntry>> EntriesByStage(Pack pack) =>

@@ -26,6 +26,9 @@ public sealed class QrDecoder
     public const string NoCodeHint =
         "No QR code could be read in this photo. Hold the phone 15-30 cm from the label so that the code fills a good part of the picture, keep it sharp and avoid glare, or type the pack ID.";
 
+    public const string IncompleteHint =
+        "The photo file is incomplete (it ends early, as when a transfer is cut off) and no QR code could be read in the part that arrived. Upload the whole photo, take it again, or type the pack ID.";
+
     // Working sizes (long side, pixels) tried in turn: fast first, then finer, then enlarged for tiny codes.
     private static readonly int[] WorkingSizes = [1600, 2800, 900];
 
@@ -42,7 +45,7 @@ public sealed class QrDecoder
         if ((long)width * height > MaxPixels)
             return QrDecodeResult.Fail($"The picture is {width} x {height} pixels ({(long)width * height / 1_000_000} megapixels); the limit is {MaxPixels / 1_000_000} megapixels. Take the photo at a lower resolution.");
 
-        using var full = DecodeUpright(codec);
+        using var full = DecodeUpright(codec, out var incomplete);
         if (full is null) return QrDecodeResult.Fail("The image could not be decoded; the file may be damaged. Take the photo again.");
 
         foreach (var size in WorkingSizes)
@@ -56,7 +59,7 @@ public sealed class QrDecoder
             var text = TryRead(full, Math.Max(full.Width, full.Height) * 3);
             if (text is not null) return QrDecodeResult.Read(text);
         }
-        return QrDecodeResult.Fail(NoCodeHint);
+        return QrDecodeResult.Fail(incomplete ? IncompleteHint : NoCodeHint);
     }
 
     public async Task<QrDecodeResult> DecodeAsync(Stream stream, CancellationToken cancellationToken = default)
@@ -76,8 +79,9 @@ public sealed class QrDecoder
         $"The file is {bytes / (1024.0 * 1024):0.0} MB; the limit is {MaxFileBytes / (1024 * 1024)} MB. Take the photo at a lower resolution or crop it to the label.";
 
     /// <summary>Decodes to BGRA (JPEGs down-sampled by the codec when very large) and turns it upright per EXIF.</summary>
-    private static SKBitmap? DecodeUpright(SKCodec codec)
+    private static SKBitmap? DecodeUpright(SKCodec codec, out bool incomplete)
     {
+        incomplete = false;
         var scale = 1f;
         var longSide = Math.Max(codec.Info.Width, codec.Info.Height);
         if (longSide > 4000) scale = 4000f / longSide;
@@ -98,6 +102,8 @@ public sealed class QrDecoder
                 return null;
             }
         }
+        // The codec fills what is missing from a cut-off file with grey: readable codes above the cut still count.
+        incomplete = result == SKCodecResult.IncompleteInput;
         return Orient(bitmap, codec.EncodedOrigin);
     }
 

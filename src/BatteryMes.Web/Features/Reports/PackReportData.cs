@@ -112,7 +112,7 @@ public sealed record PackFilter(string? Query = null, PackStatus? Status = null,
         }
         if (To is { } to)
         {
-            var end = clock.StartOfDayUtc(to.AddDays(1));
+            var end = clock.EndOfDayUtc(to);
             packs = packs.Where(p => p.CreatedUtc < end);
         }
         return packs;
