@@ -5,7 +5,6 @@ using BatteryMes.Web.Domain;
 using BatteryMes.Web.Features.Backups;
 using BatteryMes.Web.Features.Dashboard;
 using BatteryMes.Web.Features.DataEntry;
-using BatteryMes.Web.Features.LiveUpdates;
 using BatteryMes.Web.Features.Operations;
 using BatteryMes.Web.Features.QrCodes;
 using BatteryMes.Web.Features.Reports;
@@ -31,17 +30,7 @@ try
     // Service manager (systemd / Windows), listen addresses with HTTPS, HTTP->HTTPS redirect, rolling log files.
     builder.AddHosting(home, server);
 
-    builder.Services.AddSingleton(home);
-    builder.Services.AddSingleton(route);
-    builder.Services.AddSingleton(TimeProvider.System);
-    builder.Services.AddSingleton<PlantClock>();
-    builder.Services.AddBatteryMesOptions();
-    builder.Services.AddMesDatabase(database, home);
-    builder.Services.AddSingleton<IPreMigrationBackup, SqlitePreMigrationBackup>();
-    builder.Services.AddSingleton<DatabaseInitializer>();
-    // A hosted service, not a call after Build(): it must run for test hosts too, and before Kestrel listens.
-    builder.Services.AddHostedService<DatabaseStartup>();
-    builder.Services.AddSingleton<PackChangeFeed>();
+    builder.Services.AddBatteryMesCore(home, route, database);
 
     // Keys for circuits and antiforgery survive restarts and do not depend on the service user's home folder.
     builder.Services.AddDataProtection().SetApplicationName("BatteryMes")
@@ -55,11 +44,7 @@ try
     builder.Services.AddOpenApi();
     builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
 
-    builder.Services.AddDataEntry();
-    builder.Services.AddDashboard();
-    builder.Services.AddReports();
-    builder.Services.AddQrCodes();
-    builder.Services.AddBackups();
+    // Web-only: the database-outage exception handler, circuit counting, the HTTPS certificate download.
     builder.Services.AddOperations();
 
     var app = builder.Build();

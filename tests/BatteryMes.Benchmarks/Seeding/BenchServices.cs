@@ -1,19 +1,12 @@
 using BatteryMes.Web.Configuration;
-using BatteryMes.Web.Data;
 using BatteryMes.Web.Domain;
-using BatteryMes.Web.Features.Backups;
-using BatteryMes.Web.Features.Dashboard;
-using BatteryMes.Web.Features.DataEntry;
-using BatteryMes.Web.Features.LiveUpdates;
-using BatteryMes.Web.Features.QrCodes;
-using BatteryMes.Web.Features.Reports;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace BatteryMes.Benchmarks.Seeding;
 
-/// <summary>The app's real services (as Program.cs composes them, without the web server) against one database,
+/// <summary>The app's real services (<see cref="BatteryMesCore.AddBatteryMesCore"/>, as Program.cs composes them without the web server) against one database,
 /// with every output folder under <paramref name="folder"/>. Each feature's Add method is called, so a
 /// feature's service (dashboard queries, report writers, backups, labels) can be resolved here once it lands.</summary>
 public static class BenchServices
@@ -53,20 +46,7 @@ public static class BenchServices
             if (!string.IsNullOrEmpty(informationFrom)) b.AddFilter(informationFrom, LogLevel.Information);
         });
         services.AddSingleton<IConfiguration>(configuration);
-        services.AddSingleton(home);
-        services.AddSingleton(LoadRoute());
-        services.AddSingleton(TimeProvider.System);
-        services.AddSingleton<PlantClock>();
-        services.AddBatteryMesOptions();
-        services.AddMesDatabase(database, home);
-        services.AddSingleton<IPreMigrationBackup, SqlitePreMigrationBackup>();
-        services.AddSingleton<DatabaseInitializer>();
-        services.AddSingleton<PackChangeFeed>();
-        services.AddDataEntry();
-        services.AddDashboard();
-        services.AddReports();
-        services.AddQrCodes();
-        services.AddBackups();
+        services.AddBatteryMesCore(home, LoadRoute(), database);
         return services.BuildServiceProvider();
     }
 }

@@ -5,6 +5,7 @@ using BatteryMes.Web.Features.Dashboard;
 using BatteryMes.Web.Features.DataEntry;
 using BatteryMes.Web.Features.LiveUpdates;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 using static BatteryMes.Tests.Dashboard.DashboardTestData;
 
 namespace BatteryMes.Tests.Dashboard;
@@ -45,6 +46,41 @@ public class LiveRelayTests
         Assert.Equal(
             [(PackChangeKind.Created, "BP-FROM-FIRST", firstRelay.InstanceId), (PackChangeKind.PlanChanged, null, firstRelay.InstanceId), (PackChangeKind.Created, "BP-FROM-SECOND", null)],
             seenBySecond.All.Select(c => (c.Kind, c.PackId, c.FromInstance)));
+    }
+
+    [Fact]
+    public async Task Should_send_a_change_made_the_moment_the_relay_has_started()
+    {
+        await using var database = TestDatabase.Create(DatabaseProvider.PostgreSQL);
+        await using var services = await database.StartAsync();
+        // Another instance's ear on the channel, in place before this relay starts.
+        await using var otherInstance = new NpgsqlConnection(database.ConnectionString);
+        await otherInstance.OpenAsync();
+        var heard = new ConcurrentQueue<string>();
+        otherInstance.Notification += (_, e) => heard.Enqueue(e.Payload);
+        await using (var listen = new NpgsqlCommand($"LISTEN {PostgresChangeRelay.ChannelName}", otherInstance))
+            await listen.ExecuteNonQueryAsync();
+        var relay = services.GetRequiredService<PostgresChangeRelay>();
+        var feed = services.GetRequiredService<PackChangeFeed>();
+
+        await relay.StartAsync(CancellationToken.None);
+        try
+        {
+            // Since .NET 10 ExecuteAsync runs on its own thread: the relay must already listen to the feed when
+            // StartAsync returns, or a save in the first moments never reaches the other instances.
+            Assert.Equal(1, feed.SubscriberCount);
+            await feed.PublishAsync(new PackChange(PackChangeKind.Created, "BP-AT-START", null, DateTime.UtcNow));
+
+            var deadline = DateTime.UtcNow + Patience;
+            while (!heard.Any(p => p.Contains("BP-AT-START", StringComparison.Ordinal)) && DateTime.UtcNow < deadline)
+                await otherInstance.WaitAsync(TimeSpan.FromMilliseconds(500));
+            Assert.Contains(heard, p => p.Contains("BP-AT-START", StringComparison.Ordinal) && p.Contains(relay.InstanceId, StringComparison.Ordinal));
+        }
+        finally
+        {
+            await relay.StopAsync(CancellationToken.None);
+        }
+        Assert.Equal(0, feed.SubscriberCount);
     }
 
     [Fact]

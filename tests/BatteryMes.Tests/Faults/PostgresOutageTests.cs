@@ -3,8 +3,8 @@ using System.Net;
 using System.Net.Http.Json;
 using BatteryMes.Tests.Infrastructure;
 using BatteryMes.Web.Configuration;
+using BatteryMes.Web.Data;
 using BatteryMes.Web.Domain;
-using BatteryMes.Web.Features.Operations;
 using Microsoft.EntityFrameworkCore;
 
 namespace BatteryMes.Tests.Faults;
@@ -54,7 +54,7 @@ public class PostgresOutageTests
 
             var outage503 = log.OutageAnswers.First(a => a.Status == HttpStatusCode.ServiceUnavailable);
             Assert.Equal("application/problem+json", outage503.ContentType);
-            Assert.Contains(DatabaseOutage.Title, outage503.Body, StringComparison.Ordinal);
+            Assert.Contains(DatabaseFault.UnreachableTitle, outage503.Body, StringComparison.Ordinal);
             Assert.Contains("not reachable", outage503.Body, StringComparison.Ordinal);
             var serverErrors = log.OutageAnswers.Concat(log.OtherFailures).Where(a => (int)a.Status >= 500 && a.Status != HttpStatusCode.ServiceUnavailable).ToList();
             Assert.True(serverErrors.Count == 0, "Server errors other than 503: " + string.Join("\n", serverErrors.Select(a => $"{(int)a.Status} {a.Body}")));

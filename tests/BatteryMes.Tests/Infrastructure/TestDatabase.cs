@@ -77,22 +77,14 @@ public static class TestServices
 {
     public static string RoutePath => Path.Combine(AppContext.BaseDirectory, "templates", "route.json");
 
+    /// <summary>The app's composition (<see cref="BatteryMesCore.AddBatteryMesCore"/>) with default settings: every
+    /// output folder under the test's folder. A test replaces a service or an option by registering it again.</summary>
     public static IServiceCollection Create(TestDatabase database)
     {
         var services = new ServiceCollection();
-        var home = new AppHome(database.Folder);
         services.AddLogging();
-        services.AddSingleton(home);
-        services.AddSingleton(BatteryMes.Web.Domain.RouteFile.Load(RoutePath));
-        services.AddSingleton(TimeProvider.System);
-        services.AddSingleton<Microsoft.Extensions.Options.IOptions<FolderOptions>>(Microsoft.Extensions.Options.Options.Create(new FolderOptions()));
-        services.AddSingleton<Microsoft.Extensions.Options.IOptions<ServerOptions>>(Microsoft.Extensions.Options.Options.Create(new ServerOptions()));
-        services.AddSingleton<PlantClock>();
-        services.AddMesDatabase(database.Options, home);
-        services.AddSingleton<IPreMigrationBackup, SqlitePreMigrationBackup>();
-        services.AddSingleton<DatabaseInitializer>();
-        services.AddSingleton<BatteryMes.Web.Features.LiveUpdates.PackChangeFeed>();
-        services.AddSingleton<BatteryMes.Web.Features.DataEntry.PackRecorder>();
+        services.AddSingleton<Microsoft.Extensions.Configuration.IConfiguration>(new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build());
+        services.AddBatteryMesCore(new AppHome(database.Folder), BatteryMes.Web.Domain.RouteFile.Load(RoutePath), database.Options);
         return services;
     }
 

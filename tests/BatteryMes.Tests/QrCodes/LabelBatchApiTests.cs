@@ -4,12 +4,41 @@ using System.Text.Json;
 using BatteryMes.Tests.Infrastructure;
 using BatteryMes.Web.Configuration;
 using BatteryMes.Web.Features.DataEntry;
+using BatteryMes.Web.Features.QrCodes;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace BatteryMes.Tests.QrCodes;
 
 public sealed class LabelBatchApiTests
 {
+    [Fact]
+    public async Task At_start_the_app_removes_staging_folders_a_crash_left_behind_but_keeps_fresh_ones_and_finished_batches()
+    {
+        await using var database = TestDatabase.Create(DatabaseProvider.Sqlite);
+        var root = Path.Combine(database.Folder, "qr_codes");
+        string Folder(string name, TimeSpan age)
+        {
+            var path = Path.Combine(root, name);
+            Directory.CreateDirectory(path);
+            File.WriteAllBytes(Path.Combine(path, "BP-0001.png"), [1, 2, 3]);
+            Directory.SetLastWriteTimeUtc(path, DateTime.UtcNow - age);
+            return path;
+        }
+        var abandoned = Folder(".20260101-080000-0a1b2c.partial", TimeSpan.FromHours(3));
+        var justStale = Folder(".20260101-090000-0a1b2c.partial", LabelBatchService.AbandonedAfter + TimeSpan.FromMinutes(1));
+        // Another app instance on the same folder may be writing this one right now.
+        var inProgress = Folder(".20260101-100000-0a1b2c.partial", TimeSpan.FromSeconds(5));
+        var finished = Folder("20260101-080000-0d0e0f", TimeSpan.FromDays(30));
+
+        await using var app = new MesAppFactory(database);
+        using var client = app.CreateClient();
+
+        Assert.False(Directory.Exists(abandoned));
+        Assert.False(Directory.Exists(justStale));
+        Assert.True(File.Exists(Path.Combine(inProgress, "BP-0001.png")));
+        Assert.True(File.Exists(Path.Combine(finished, "BP-0001.png")));
+    }
+
     [Theory]
     [MemberData(nameof(Providers.Both), MemberType = typeof(Providers))]
     public async Task Posting_a_numbered_batch_returns_a_zip_whose_labels_decode_to_entry_urls_of_the_public_base_url(DatabaseProvider provider)

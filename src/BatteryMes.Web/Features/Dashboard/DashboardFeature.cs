@@ -11,6 +11,7 @@ public static class DashboardFeature
         services.AddOptions<DashboardOptions>().BindConfiguration(DashboardOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<DashboardOptions>, DashboardOptionsValidator>();
         services.AddSingleton<DashboardQueries>();
+        services.AddSingleton<DashboardScreens>();
         services.AddSingleton<ProductionPlan>();
         // Live updates between app instances on one PostgreSQL database; idle on SQLite.
         services.AddSingleton<PostgresChangeRelay>();

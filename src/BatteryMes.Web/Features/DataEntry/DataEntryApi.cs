@@ -31,8 +31,7 @@ public static class DataEntryApi
     public static IEndpointRouteBuilder MapDataEntryApi(this IEndpointRouteBuilder endpoints)
     {
         var api = endpoints.MapGroup("/api").WithTags("Data entry").DisableAntiforgery()
-            .AddEndpointFilter(DatabaseWriteRefusal.Filter)
-            .AddEndpointFilter(Operations.DatabaseOutage.ApiFilter);
+            .AddEndpointFilter(Operations.DatabaseFaultAnswers.ApiFilter);
         api.MapGet("/route", GetRoute).WithSummary("The stages (1-8) in route order and their checks with criteria and limits.");
         api.MapPost("/packs", CreatePack).WithSummary("Registers a pack: 201, or 409 when the ID exists.");
         api.MapGet("/packs/{packId}", GetPack).WithSummary("The pack, its overall status and each stage's status.");

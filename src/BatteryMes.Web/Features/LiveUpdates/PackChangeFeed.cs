@@ -38,10 +38,17 @@ public sealed class PackChangeFeed(ILogger<PackChangeFeed> log)
 
     public int SubscriberCount => _subscribers.Length;
 
+    /// <summary>Counts the changes published so far: a result read while the version was unchanged is still current
+    /// (the dashboard shares its figures across circuits by it).</summary>
+    public long Version => Interlocked.Read(ref _version);
+
+    private long _version;
+
     /// <summary>Tells every subscriber; returns once all have been called (each handler should be quick:
     /// components re-render through InvokeAsync, the backup service only raises a flag).</summary>
     public async Task PublishAsync(PackChange change)
     {
+        Interlocked.Increment(ref _version);
         foreach (var subscription in _subscribers)
         {
             try

@@ -17,12 +17,35 @@ public sealed class PostgresChangeRelay(DatabaseTarget database, PackChangeFeed 
     private readonly Channel<PackChange> _outgoing = Channel.CreateBounded<PackChange>(
         new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
     private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private IDisposable? _subscription;
 
     /// <summary>This instance's id, carried in every notification it sends.</summary>
     public string InstanceId { get; } = Guid.NewGuid().ToString("N");
 
     /// <summary>Completes once the first LISTEN is in place (tests wait for it before they save).</summary>
     public Task Listening => _listening.Task;
+
+    /// <summary>Subscribes to local changes from the moment the service has started: since .NET 10, ExecuteAsync runs
+    /// on its own thread, so a subscription made there could miss the changes of the first moments. Changes wait in
+    /// the outgoing queue until the sender has its connection.</summary>
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (database.Provider == DatabaseProvider.PostgreSQL)
+            _subscription ??= feed.Subscribe(change =>
+            {
+                // Only changes made here go out; relayed ones came from another instance already.
+                if (change.FromInstance is null) _outgoing.Writer.TryWrite(change);
+                return Task.CompletedTask;
+            });
+        return base.StartAsync(cancellationToken);
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _subscription?.Dispose();
+        _subscription = null;
+        await base.StopAsync(cancellationToken);
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -31,12 +54,6 @@ public sealed class PostgresChangeRelay(DatabaseTarget database, PackChangeFeed 
             _listening.TrySetResult();
             return;
         }
-        using var subscription = feed.Subscribe(change =>
-        {
-            // Only changes made here go out; relayed ones came from another instance already.
-            if (change.FromInstance is null) _outgoing.Writer.TryWrite(change);
-            return Task.CompletedTask;
-        });
         await Task.WhenAll(ListenAsync(stoppingToken), SendAsync(stoppingToken));
     }
 

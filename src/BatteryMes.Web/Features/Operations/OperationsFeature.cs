@@ -14,8 +14,8 @@ public static class OperationsFeature
         // Test hosts and tools that skip AddHosting still get a (switched off) HTTPS setting.
         services.TryAddSingleton(sp => sp.GetService<IConfiguration>()?.GetSection(HttpsOptions.Section).Get<HttpsOptions>() ?? new HttpsOptions());
         services.AddSingleton<OperationsStatus>();
-        // A stopped database answers 503 "try again", not a 500 page (see DatabaseOutage).
-        services.AddExceptionHandler<DatabaseOutageHandler>();
+        // A stopped, read-only or full database answers 503 with the reason, not a 500 page (see DatabaseFaultAnswers).
+        services.AddExceptionHandler<DatabaseFaultAnswers.Handler>();
         services.AddSingleton<CircuitCount>();
         services.TryAddEnumerable(ServiceDescriptor.Scoped<Microsoft.AspNetCore.Components.Server.Circuits.CircuitHandler, CircuitCount.Tracker>());
         return services;

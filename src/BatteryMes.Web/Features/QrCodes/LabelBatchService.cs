@@ -153,6 +153,35 @@ public sealed partial class LabelBatchService(
         }
     }
 
+    /// <summary>Staging folders younger than this may belong to a batch another app instance (one PostgreSQL database,
+    /// one shared folder) is still writing; a batch takes seconds, so an older one was left by a crash.</summary>
+    public static readonly TimeSpan AbandonedAfter = TimeSpan.FromMinutes(10);
+
+    /// <summary>Removes the staging folders (<c>.&lt;batch&gt;.partial</c>) that a process stopped in the middle of a
+    /// batch left behind: none of their IDs were recorded as issued unless the batch's database save had finished, and
+    /// no URL names them. Called once at start (see <see cref="LabelStagingCleanup"/>). Returns how many were removed.</summary>
+    public int RemoveAbandonedStaging()
+    {
+        if (!Directory.Exists(Root)) return 0;
+        var cutoff = clock.GetUtcNow().UtcDateTime - AbandonedAfter;
+        var removed = 0;
+        foreach (var folder in Directory.EnumerateDirectories(Root, ".*.partial"))
+        {
+            if (Directory.GetLastWriteTimeUtc(folder) > cutoff) continue;
+            try
+            {
+                Directory.Delete(folder, recursive: true);
+                removed++;
+                logger.LogWarning("Removed the unfinished label batch folder {Folder}, left behind by a run that stopped while writing it", folder);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                logger.LogWarning(ex, "Could not remove the unfinished label batch folder {Folder}; remove it by hand", folder);
+            }
+        }
+        return removed;
+    }
+
     private static string FileNameOf(PlannedLabel label) => label.PackId + ".png";
 
     private LabelBatchResult Generated(LabelBatchPlan plan, GeneratedBatch batch, TimeSpan planned, TimeSpan rendered, TimeSpan recorded, long started)
@@ -364,4 +393,17 @@ public sealed partial class LabelBatchService(
     private static string? FirstNonEmpty(params string?[] values) => values.FirstOrDefault(v => !string.IsNullOrWhiteSpace(v))?.Trim();
 
     private static string Shorten(string s) => s.Length <= 60 ? s : s[..60] + "...";
+}
+
+/// <summary>At start, clears away the label staging folders a crash left behind (see
+/// <see cref="LabelBatchService.RemoveAbandonedStaging"/>).</summary>
+internal sealed class LabelStagingCleanup(LabelBatchService labels) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        labels.RemoveAbandonedStaging();
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -12,6 +12,7 @@ public static class QrCodesFeature
         services.AddOptions<QrCodesOptions>().BindConfiguration(QrCodesOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<QrCodesOptions>, QrCodesOptionsValidator>();
         services.AddSingleton<LabelBatchService>();
+        services.AddHostedService<LabelStagingCleanup>();
         return services;
     }
 
