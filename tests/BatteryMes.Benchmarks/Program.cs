@@ -153,32 +153,42 @@ foreach (var provider in BenchScope.Providers)
         _ = provider == DatabaseProvider.Sqlite ? SeededDatabases.SqliteSeed(packs) : SeededDatabases.PostgresSeed(packs);
 
 // Each benchmark class is one line here; a feature's benchmarks (dashboard, reports, backups, labels) join the list.
+// PostgresToo: the suite has a Provider parameter and runs for every provider of the run; Snapshot is SQLite's file copy.
 var suites = new (string Name, Type Type, bool PostgresToo)[]
 {
     ("StageSave", typeof(StageSaveBenchmarks), true),
     ("Snapshot", typeof(SnapshotBenchmarks), false),
-    ("DashboardForm", typeof(DashboardAndFormBenchmarks), false),
-    ("BackupService", typeof(BackupServiceBenchmarks), false),
-    ("MasterWorkbook", typeof(MasterWorkbookBenchmarks), false),
-    ("ResultsCsv", typeof(ResultsCsvBenchmarks), false),
-    ("LabelBatch", typeof(LabelBatchBenchmarks), false),
+    ("DashboardForm", typeof(DashboardAndFormBenchmarks), true),
+    ("BackupService", typeof(BackupServiceBenchmarks), true),
+    ("MasterWorkbook", typeof(MasterWorkbookBenchmarks), true),
+    ("ResultsCsv", typeof(ResultsCsvBenchmarks), true),
+    ("LabelBatch", typeof(LabelBatchBenchmarks), true),
 };
 var config = DefaultConfig.Instance.WithArtifactsPath(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(output))!, "bdn"));
 var summaries = new List<Summary>();
 var failed = false;
-foreach (var suite in suites.Where(s => only.Length == 0 || only.Contains(s.Name, StringComparer.OrdinalIgnoreCase)))
+try
 {
-    if (!suite.PostgresToo && !BenchScope.Providers.Contains(DatabaseProvider.Sqlite)) continue;
-    try
+    foreach (var suite in suites.Where(s => only.Length == 0 || only.Contains(s.Name, StringComparer.OrdinalIgnoreCase)))
     {
-        summaries.Add(BenchmarkRunner.Run(suite.Type, config));
+        if (!suite.PostgresToo && !BenchScope.Providers.Contains(DatabaseProvider.Sqlite)) continue;
+        try
+        {
+            summaries.Add(BenchmarkRunner.Run(suite.Type, config));
+        }
+        catch (InvalidOperationException ex)
+        {
+            // One suite failing (for example a case over the toolchain's time limit) must not lose the others' figures.
+            Console.Error.WriteLine($"Suite {suite.Name} failed: {ex.Message}");
+            failed = true;
+        }
     }
-    catch (InvalidOperationException ex)
-    {
-        // One suite failing (for example a case over the toolchain's time limit) must not lose the others' figures.
-        Console.Error.WriteLine($"Suite {suite.Name} failed: {ex.Message}");
-        failed = true;
-    }
+}
+finally
+{
+    // What the suites share across their cases: the read-only PostgreSQL working copies and the kept exports.
+    if (SeededDatabases.PostgresServer is not null) SeededDatabases.DropReadCopies();
+    BackupServiceBenchmarks.RemoveKeptExports();
 }
 
 var table = ResultsTable.Write(output, summaries, started, load);

@@ -3,8 +3,11 @@ using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Diagnosers;
 using BenchmarkDotNet.Engines;
+using BenchmarkDotNet.Filters;
 using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
+using System.Reflection;
 
 namespace BatteryMes.Benchmarks.Benchmarks;
 
@@ -24,6 +27,7 @@ public abstract class BoundedConfig : ManualConfig
             .WithId($"w{warmups}i{iterations}"));
         AddDiagnoser(MemoryDiagnoser.Default);
         AddColumn(StatisticColumn.Median, StatisticColumn.P95, StatisticColumn.Min, StatisticColumn.Max);
+        AddFilter(new SimpleFilter(ProviderOnlyAttribute.Applies));
         WithOptions(ConfigOptions.JoinSummary);
     }
 }
@@ -49,4 +53,17 @@ public static class BenchScope
         (Environment.GetEnvironmentVariable(ProvidersVariable) is { Length: > 0 } v ? v : "Sqlite,PostgreSQL")
         .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
         .Select(p => DatabaseOptions.TryParseProvider(p, out var kind) ? kind : throw new ArgumentException($"Unknown provider '{p}' in {ProvidersVariable}."));
+}
+
+/// <summary>A benchmark that only makes sense for one provider (a floor such as cp of the SQLite file or pg_dump of the
+/// PostgreSQL database): its cases for the other provider are left out of the run.</summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class ProviderOnlyAttribute(DatabaseProvider provider) : Attribute
+{
+    public DatabaseProvider Provider => provider;
+
+    public static bool Applies(BenchmarkCase benchmark) =>
+        benchmark.Descriptor.WorkloadMethod.GetCustomAttribute<ProviderOnlyAttribute>() is not { } only
+        || benchmark.Parameters.Items.FirstOrDefault(p => p.Name == "Provider")?.Value is not DatabaseProvider provider
+        || provider == only.Provider;
 }

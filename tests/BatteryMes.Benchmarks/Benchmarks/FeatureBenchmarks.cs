@@ -17,22 +17,40 @@ namespace BatteryMes.Benchmarks.Benchmarks;
 /// <summary>For a feature's whole operation (tens of milliseconds to seconds): one warm-up, five measured calls.</summary>
 public sealed class FeatureConfig() : BoundedConfig(warmups: 1, iterations: 5);
 
-/// <summary>The features' services over a seeded SQLite database (PostgreSQL is left out of these suites: see the
-/// README). Read-only suites read the seed itself; suites that write get a working copy.</summary>
+/// <summary>The features' services over a seeded database, for each provider of the run (<see cref="BenchScope.Providers"/>).
+/// SQLite: read-only suites read the seed file itself, suites that write get a copy of it. PostgreSQL: read-only suites
+/// share one working copy per pack count (<see cref="SeededDatabases.PostgresReadCopy"/>), suites that write get their
+/// own (<see cref="SeededDatabases.PostgresWorkingCopy"/>); the seed templates are never opened.</summary>
 public abstract class FeatureBenchmarkBase
 {
     protected ServiceProvider Services = null!;
     protected string Folder = "";
+    protected string ConnectionString = "";
     private string? _workingCopy;
+    private string? _postgresCopy;
+
+    [ParamsSource(nameof(ProviderValues))]
+    public DatabaseProvider Provider { get; set; }
+
+    public static IEnumerable<DatabaseProvider> ProviderValues => BenchScope.Providers;
 
     protected void Start(string purpose, int packs, bool writes, IReadOnlyDictionary<string, string?>? settings = null)
     {
-        var file = writes ? SeededDatabases.SqliteWorkingCopy(packs, purpose) : SeededDatabases.SqliteSeed(packs);
-        _workingCopy = writes ? file : null;
-        Folder = Path.Combine(SeededDatabases.Root, "work", $"{purpose}-{packs}-out");
+        if (Provider == DatabaseProvider.Sqlite)
+        {
+            var file = writes ? SeededDatabases.SqliteWorkingCopy(packs, purpose) : SeededDatabases.SqliteSeed(packs);
+            _workingCopy = writes ? file : null;
+            ConnectionString = $"Data Source={file}";
+        }
+        else
+        {
+            ConnectionString = writes ? SeededDatabases.PostgresWorkingCopy(packs, purpose.Replace('-', '_')) : SeededDatabases.PostgresReadCopy(packs);
+            _postgresCopy = writes ? ConnectionString : null;
+        }
+        Folder = Path.Combine(SeededDatabases.Root, "work", $"{purpose}-{Provider}-{packs}-{Environment.ProcessId}-out");
         if (Directory.Exists(Folder)) Directory.Delete(Folder, recursive: true);
         // BATTERYMES_BENCH_LOG=<category> shows that category's Information messages (e.g. a service's phase times).
-        Services = BenchServices.Build(DatabaseProvider.Sqlite, $"Data Source={file}", Folder, settings,
+        Services = BenchServices.Build(Provider, ConnectionString, Folder, settings,
             informationFrom: Environment.GetEnvironmentVariable("BATTERYMES_BENCH_LOG"));
     }
 
@@ -42,6 +60,7 @@ public abstract class FeatureBenchmarkBase
         SqliteConnection.ClearAllPools();
         if (Directory.Exists(Folder)) Directory.Delete(Folder, recursive: true);
         if (_workingCopy is not null) Directory.Delete(Path.GetDirectoryName(_workingCopy)!, recursive: true);
+        if (_postgresCopy is not null) SeededDatabases.DropPostgres(_postgresCopy);
     }
 }
 
@@ -86,13 +105,20 @@ public class DashboardAndFormBenchmarks : FeatureBenchmarkBase
     }
 }
 
-/// <summary>The backup feature's two phases, measured separately beside a plain cp of the same file in the same run:
-/// the snapshot (BackupService's online copy under its final name, which is what a save's data waits for) and its
+/// <summary>The backup feature's two phases, measured separately beside a floor for the same database in the same run:
+/// the snapshot (BackupService's copy under its final name, which is what a save's data waits for) and its
 /// verification (flush to disk, then integrity_check or quick_check, schema and row counts, the record and rotation).
-/// "cp + fsync" is the floor for a copy that is on disk, which the verification phase includes.</summary>
+/// SQLite: the snapshot is the online backup API; the floors are a plain cp of the file and cp + fsync (the floor for
+/// a copy that is on disk, which the verification phase includes). PostgreSQL: the snapshot is a portable SQLite file
+/// filled by row copy (RowCopy.ExportToSqliteAsync); the floor is <c>pg_dump -Fc</c> of the same database, PostgreSQL's
+/// own consistent dump (compressed custom format, restorable only into PostgreSQL).</summary>
 [Config(typeof(SnapshotConfig))]
 public class BackupServiceBenchmarks : FeatureBenchmarkBase
 {
+    /// <summary>A verified-to-be snapshot kept aside per provider and pack count: on PostgreSQL a row copy of 100,000
+    /// packs takes long, so the verification cases check copies of one export instead of exporting before each call.</summary>
+    private static readonly Dictionary<(DatabaseProvider, int), (WrittenSnapshot Written, string Kept)> Exports = [];
+
     private BackupService _backups = null!;
     private string _source = "";
     private WrittenSnapshot? _written;
@@ -106,7 +132,7 @@ public class BackupServiceBenchmarks : FeatureBenchmarkBase
     public void Setup()
     {
         Start("backup-service", Packs, writes: false);
-        _source = SeededDatabases.SqliteSeed(Packs);
+        _source = Provider == DatabaseProvider.Sqlite ? SeededDatabases.SqliteSeed(Packs) : "";
         _backups = Services.GetRequiredService<BackupService>();
     }
 
@@ -114,8 +140,21 @@ public class BackupServiceBenchmarks : FeatureBenchmarkBase
     public void WriteOne()
     {
         RemoveSnapshots();
+        if (Provider == DatabaseProvider.PostgreSQL && Exports.TryGetValue((Provider, Packs), out var export))
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(export.Written.FilePath)!);
+            File.Copy(export.Kept, export.Written.FilePath);
+            _written = export.Written;
+            return;
+        }
         var (written, failure) = _backups.WriteAsync(BackupTrigger.Manual, 0, CancellationToken.None).GetAwaiter().GetResult();
         _written = written ?? throw new InvalidOperationException(failure!.Message);
+        if (Provider == DatabaseProvider.PostgreSQL)
+        {
+            var kept = Path.Combine(SeededDatabases.Root, "work", $"backup-export-{Packs}-{Environment.ProcessId}.db");
+            File.Copy(written.FilePath, kept, overwrite: true);
+            Exports[(Provider, Packs)] = (written, kept);
+        }
     }
 
     [IterationCleanup]
@@ -129,13 +168,30 @@ public class BackupServiceBenchmarks : FeatureBenchmarkBase
     [GlobalCleanup]
     public void TearDown() => Stop();
 
+    /// <summary>Called once at the end of the run (the verification cases share the kept exports).</summary>
+    public static void RemoveKeptExports()
+    {
+        foreach (var (_, kept) in Exports.Values) File.Delete(kept);
+        Exports.Clear();
+    }
+
     [Benchmark(Baseline = true, Description = "Plain cp of the database file")]
+    [ProviderOnly(DatabaseProvider.Sqlite)]
     public void PlainCopy() => Copy(flush: false);
 
     [Benchmark(Description = "cp + fsync of the copy")]
+    [ProviderOnly(DatabaseProvider.Sqlite)]
     public void PlainCopyFlushed() => Copy(flush: true);
 
-    [Benchmark(Description = "BackupService snapshot (online copy)")]
+    [Benchmark(Description = "pg_dump -Fc of the database (floor)")]
+    [ProviderOnly(DatabaseProvider.PostgreSQL)]
+    public void PgDump()
+    {
+        Directory.CreateDirectory(Folder);
+        PgTools.Dump(ConnectionString, Path.Combine(Folder, "dump.pgc"));
+    }
+
+    [Benchmark(Description = "BackupService snapshot (SQLite: online copy; PostgreSQL: row copy into SQLite)")]
     public async Task Snapshot()
     {
         var (written, failure) = await _backups.WriteAsync(BackupTrigger.Manual, 0, CancellationToken.None);

@@ -31,6 +31,8 @@ public class AutomaticSnapshotTests
             && await BackupRig.ReadSnapshotAsync(s.FilePath, db => db.StageRecords.AnyAsync(r => r.StageNumber == 1 && r.CompletedUtc != null)),
             "a snapshot after the completion that holds the completed stage");
 
+        // The file is readable under its final name while it is still being verified: wait for the verdict.
+        await BackupRig.EventuallyAsync(() => Task.FromResult(catalog.List()[0].Problem != "Being verified."), "the newest snapshot's verdict");
         var newest = catalog.List()[0];
         Assert.True(newest.Verified, newest.Problem);
         Assert.Equal(1, newest.RowCounts["Packs"]);

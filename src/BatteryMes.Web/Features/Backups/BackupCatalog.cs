@@ -72,8 +72,15 @@ public sealed class BackupCatalog(AppHome home, IOptions<FolderOptions> folders)
 
     public static string SidecarPath(string file) => file + ".json";
 
-    public static void WriteSidecar(string file, BackupSidecar sidecar) =>
-        File.WriteAllText(SidecarPath(file), JsonSerializer.Serialize(sidecar, Json));
+    /// <remarks>Written beside and then moved over the old record, so that a reader listing the backups meanwhile sees
+    /// the old record or the new one, never a half-written file (which reads as "no record of a check").</remarks>
+    public static void WriteSidecar(string file, BackupSidecar sidecar)
+    {
+        var path = SidecarPath(file);
+        var next = path + ".next";
+        File.WriteAllText(next, JsonSerializer.Serialize(sidecar, Json));
+        File.Move(next, path, overwrite: true);
+    }
 
     /// <summary>Every backup, newest first. A folder that cannot be read lists as empty (the status says why).</summary>
     public IReadOnlyList<BackupEntry> List()
