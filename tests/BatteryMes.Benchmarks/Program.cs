@@ -14,7 +14,6 @@ using BenchmarkDotNet.Running;
 //   latency [--packs 1000] [--saves 40] [--delay-ms 500] [--out artifacts/benchmarks/latency.md]   (save-to-screen latency, in process)
 //   save-ab [--provider Sqlite|PostgreSQL] [--packs 100000] [--rounds 60]   (stage save: old path against PackRecorder, interleaved)
 //   reports [--packs 1000] [--rounds 3] [--sheets N] (wall-clock times of the pack form and master workbook writers)
-//   csv-ab [--packs 100000] [--rounds 3] [--phases writer-old,writer-new,same-bytes,...] [--db FILE] (results CSV: old writer against new, phases)
 //   load --url http://127.0.0.1:PORT --pid APP_PID [--users 10,25,50,100] [--seconds 30] [--browsers 4] [--idle 0,20,50] [--idle-pages /dashboard,/entry]
 //        [--out artifacts/load/results.md]   (scripts/load.sh)
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
@@ -38,15 +37,6 @@ if (command == "reports")
 {
     Console.WriteLine(await ReportTimings.RunAsync(int.Parse(Option("packs", "1000"), CultureInfo.InvariantCulture), int.Parse(Option("rounds", "3"), CultureInfo.InvariantCulture),
         int.Parse(Option("sheets", Option("packs", "1000")), CultureInfo.InvariantCulture)));
-    return 0;
-}
-
-if (command == "csv-ab")
-{
-    var phases = Option("phases", "").Split(',', StringSplitOptions.RemoveEmptyEntries);
-    var db = Option("db", "");
-    Console.WriteLine(await BatteryMes.Benchmarks.CsvAb.CsvTimings.RunAsync(int.Parse(Option("packs", "100000"), CultureInfo.InvariantCulture),
-        int.Parse(Option("rounds", "3"), CultureInfo.InvariantCulture), db.Length > 0 ? db : null, phases));
     return 0;
 }
 

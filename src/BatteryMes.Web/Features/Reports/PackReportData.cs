@@ -275,11 +275,9 @@ internal static class PackRowsQuery
     public const int CheckCode = 16, ModuleX = 17, ModuleY = 18, MeasuredX = 19, MeasuredY = 20;
     private const int ColumnCount = 21;
 
-    /// <param name="rows">When given, only the packs whose row IDs are in [From, To) (a chunk of an export).</param>
-    public static DbCommand Command(MesDbContext db, PackFilter filter, PlantClock clock, bool withResults, (long From, long To)? rows = null)
+    public static DbCommand Command(MesDbContext db, PackFilter filter, PlantClock clock, bool withResults)
     {
         var packs = filter.Apply(db.Packs.AsNoTracking(), clock);
-        if (rows is var (from, to)) packs = packs.Where(p => p.Id >= from && p.Id < to);
         var command = (withResults
             ? from p in packs
               from s in db.StageRecords.Where(s => s.PackRowId == p.Id).DefaultIfEmpty()

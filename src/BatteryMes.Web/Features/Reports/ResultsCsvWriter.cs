@@ -10,29 +10,19 @@ using Microsoft.EntityFrameworkCore;
 namespace BatteryMes.Web.Features.Reports;
 
 /// <summary>Every check of every pack of a filter as CSV (GET /api/reports/results.csv): one row per pack x route stage x
-/// route check, checks without a result included (empty), so 100,000 packs give 6.3 million rows. UTF-8 with a byte
+/// route check, checks without a result included (empty), so 100,000 packs give 6.5 million rows. UTF-8 with a byte
 /// order mark so that Excel shows names such as "Kömürcü" correctly.
-/// <para>Built for size. The filter's packs are cut into chunks of <see cref="ChunkPackRows"/> pack row IDs; each chunk is
-/// ONE query (<see cref="PackRowsQuery"/> with the chunk's ID range: packs left-joined to their stage records and check
-/// results, ordered by pack and stage) read with a plain data reader, no tracking, no entities. <see cref="Readers"/>
-/// chunks are read and turned into CSV bytes at once on their own connections (the database read is most of the
-/// work; two cores read two chunks), and the finished chunks are sent to the output strictly in order, at most
-/// <see cref="ChunksInFlight"/> held at a time: memory is bounded by the chunk size, not by the number of packs.</para>
-/// <para>The CSV itself: quoting and escaping are CsvHelper's, applied once to each piece of text (a stage record's
-/// twelve leading fields, a route check's code and description, the result words) rather than once per row; a row is
-/// then those bytes copied together with the two measured values formatted in place.</para></summary>
+/// <para>Built for size: ONE query (<see cref="PackRowsQuery"/>: packs of the filter, left-joined to their stage records
+/// and check results, ordered by pack and stage) read with a plain data reader on the context's connection: no
+/// tracking, no entities, no object per row. Pack and stage columns are read only when the pack or stage changes; the route's texts (stage names,
+/// check codes and descriptions, units) are encoded to UTF-8 once per writer; a pack's results are gathered into
+/// arrays in route order and written when the next pack starts. Memory held is one pack plus the write buffer.</para></summary>
 public sealed class ResultsCsvWriter(IDbContextFactory<MesDbContext> contexts, ProcessRoute route, PlantClock clock)
 {
     public const string TimeFormat = "yyyy-MM-dd HH:mm:ss";
 
-    /// <summary>Pack row IDs per chunk (one query each): about 3 MB of CSV for full packs.</summary>
-    public const int ChunkPackRows = 250;
-
-    /// <summary>Chunks read at once, each on its own connection.</summary>
-    public const int Readers = 2;
-
-    /// <summary>Chunks read or waiting to be sent at most (the memory bound: this many chunk buffers).</summary>
-    public const int ChunksInFlight = 4;
+    /// <summary>Bytes gathered before they are sent to the output (the response body): few, large writes.</summary>
+    public const int BufferBytes = 1 << 20;
 
     public static readonly string[] Headers =
     [
@@ -41,105 +31,35 @@ public sealed class ResultsCsvWriter(IDbContextFactory<MesDbContext> contexts, P
         "Module X result", "Module X measured", "Module Y result", "Module Y measured", "Unit",
     ];
 
-    private readonly CsvPieces _pieces = new(route);
+    private readonly RouteText _route = new(route);
 
     public string FileName() => $"results_{clock.LocalNow.ToString("yyyy-MM-dd_HHmm", CultureInfo.InvariantCulture)}.csv";
 
     /// <summary>Writes the CSV and returns the number of data rows.</summary>
     public async Task<long> WriteAsync(PackFilter filter, Stream output, CancellationToken ct = default)
     {
-        await output.WriteAsync(_pieces.Preamble, ct);
-        await output.WriteAsync(_pieces.HeaderRow, ct);
+        // Neutralising is done by SpreadsheetText (the same rule as the Excel files), only on text fields: a
+        // negative measured value stays a number.
+        // Records are written synchronously into a spool that is sent on asynchronously after each pack once it holds
+        // BufferBytes: an awaited EndRecordAsync per row cost ~80% more than the writing itself (6.5 million rows), and
+        // the response body refuses synchronous writes.
+        var spool = new MemoryStream(BufferBytes + (BufferBytes >> 2));
+        var options = new CsvWriterOptions { Injection = CsvInjection.None, WriteByteOrderMark = true };
+        await using var csv = CsvWriter.Create(spool, options, leaveOpen: true);
+        foreach (var header in Headers) csv.WriteField(header);
+        csv.EndRecord();
 
-        // Chunk bounds: every ChunkPackRows-th pack row ID of the filter (one long per chunk held).
-        var starts = new List<long>();
-        await using (var db = await contexts.CreateDbContextAsync(ct))
-        {
-            long seen = 0;
-            await foreach (var id in filter.Apply(db.Packs.AsNoTracking(), clock).OrderBy(p => p.Id).Select(p => p.Id).AsAsyncEnumerable().WithCancellation(ct))
-                if (seen++ % ChunkPackRows == 0) starts.Add(id);
-        }
-        if (starts.Count == 0)
-        {
-            await output.FlushAsync(ct);
-            return 0;
-        }
-
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        using var slots = new SemaphoreSlim(ChunksInFlight);
-        var done = new TaskCompletionSource<Chunk>[starts.Count];
-        for (var i = 0; i < done.Length; i++) done[i] = new TaskCompletionSource<Chunk>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var freeBuffers = new System.Collections.Concurrent.ConcurrentBag<MemoryStream>();
-        long next = -1;
-
-        async Task ReadChunksAsync()
-        {
-            var token = stop.Token;
-            while (true)
-            {
-                await slots.WaitAsync(token);
-                var index = Interlocked.Increment(ref next);
-                if (index >= done.Length)
-                {
-                    slots.Release();
-                    return;
-                }
-                try
-                {
-                    var buffer = freeBuffers.TryTake(out var b) ? b : new MemoryStream(1 << 22);
-                    buffer.SetLength(0);
-                    var to = index + 1 < starts.Count ? starts[(int)index + 1] : long.MaxValue;
-                    var rows = await ReadChunkAsync(filter, starts[(int)index], to, buffer, token);
-                    done[index].TrySetResult(new Chunk(buffer, rows));
-                }
-                catch (Exception e)
-                {
-                    done[index].TrySetException(e);
-                    throw;
-                }
-            }
-        }
-
-        var readers = Enumerable.Range(0, Readers).Select(_ => Task.Run(ReadChunksAsync, stop.Token)).ToArray();
-        try
-        {
-            long total = 0;
-            foreach (var slot in done)
-            {
-                var chunk = await slot.Task.WaitAsync(ct);
-                await output.WriteAsync(chunk.Buffer.GetBuffer().AsMemory(0, (int)chunk.Buffer.Length), ct);
-                total += chunk.Rows;
-                freeBuffers.Add(chunk.Buffer);
-                slots.Release();
-            }
-            await output.FlushAsync(ct);
-            await Task.WhenAll(readers);
-            return total;
-        }
-        finally
-        {
-            await stop.CancelAsync();
-            try { await Task.WhenAll(readers); }
-            catch (Exception) when (stop.IsCancellationRequested) { /* the failure or cancellation is already on its way up */ }
-        }
-    }
-
-    private sealed record Chunk(MemoryStream Buffer, long Rows);
-
-    /// <summary>Reads the packs whose row IDs are in [from, to) and writes their rows to <paramref name="buffer"/>.</summary>
-    private async Task<long> ReadChunkAsync(PackFilter filter, long from, long to, MemoryStream buffer, CancellationToken ct)
-    {
         await using var db = await contexts.CreateDbContextAsync(ct);
-        await using var command = PackRowsQuery.Command(db, filter, clock, withResults: true, (from, to));
+        await using var command = PackRowsQuery.Command(db, filter, clock, withResults: true);
         await PackRowsQuery.OpenAsync(db, ct);
         try
         {
             await using var reader = await command.ExecuteReaderAsync(ct);
             PackRowsQuery.CheckShape(reader, withResults: true);
-            var pack = new PackRows(_pieces, clock);
+            var pack = new PackRows(_route, clock);
             long rows = 0;
-            // Each column read is a call into the provider: per row only the stage record's ID and the result's
-            // columns are read; pack and stage columns only when the stage record changes.
+            // Each column read is a call into the provider (two into SQLite): per row only the stage record's ID and
+            // the result's columns are read; pack and stage columns only when the stage record changes.
             StageRows? stage = null;
             long stageRow = -1;
             while (await reader.ReadAsync(ct))
@@ -152,7 +72,8 @@ public sealed class ResultsCsvWriter(IDbContextFactory<MesDbContext> contexts, P
                     var packRow = reader.GetInt64(PackRowsQuery.PackRow);
                     if (packRow != pack.RowId)
                     {
-                        rows += pack.Write(buffer);
+                        rows += pack.Write(csv);
+                        if (spool.Length >= BufferBytes) await SendAsync(spool, output, ct);
                         pack.Start(packRow, reader);
                     }
                     stage = hasStage ? pack.Stage(reader) : null;
@@ -160,7 +81,10 @@ public sealed class ResultsCsvWriter(IDbContextFactory<MesDbContext> contexts, P
                 if (stage is null || reader.IsDBNull(PackRowsQuery.CheckCode)) continue;
                 stage.Record(reader);
             }
-            rows += pack.Write(buffer);
+            rows += pack.Write(csv);
+            csv.Flush();
+            await SendAsync(spool, output, ct);
+            await output.FlushAsync(ct);
             return rows;
         }
         finally
@@ -169,128 +93,62 @@ public sealed class ResultsCsvWriter(IDbContextFactory<MesDbContext> contexts, P
         }
     }
 
-    /// <summary>Fields as CsvHelper writes them (its quoting and escaping), separated, without the record end. One per
-    /// thread.</summary>
-    private sealed class FieldEncoder
+    private static async Task SendAsync(MemoryStream spool, Stream output, CancellationToken ct)
     {
-        private readonly MemoryStream _spool = new();
-        private readonly CsvWriter _csv;
-
-        public FieldEncoder()
-        {
-            _csv = CsvWriter.Create(_spool, new CsvWriterOptions { Injection = CsvInjection.None, WriteByteOrderMark = false, ValidateFieldCount = false }, leaveOpen: true);
-            // A probe record tells the separator and the record end CsvHelper writes.
-            _csv.WriteField("x"u8);
-            _csv.WriteField("y"u8);
-            _csv.EndRecord();
-            _csv.Flush();
-            var probe = _spool.ToArray();
-            var y = probe.AsSpan(1).IndexOf("y"u8);
-            if (probe[0] != (byte)'x' || y < 0) throw new InvalidOperationException("CsvHelper wrote an unexpected probe record.");
-            Separator = probe.AsSpan(1, y).ToArray();
-            RecordEnd = probe.AsSpan(2 + y).ToArray();
-            _spool.SetLength(0);
-        }
-
-        public byte[] Separator { get; }
-        public byte[] RecordEnd { get; }
-
-        public byte[] Fields(params ReadOnlySpan<byte[]> fields)
-        {
-            // After a leading "x" as in the middle of a row (a record of one empty field alone would be written "").
-            _csv.WriteField("x"u8);
-            foreach (var field in fields) _csv.WriteField(field.AsSpan());
-            _csv.EndRecord();
-            _csv.Flush();
-            var skip = 1 + Separator.Length;
-            var bytes = _spool.GetBuffer().AsSpan(skip, (int)_spool.Length - skip - RecordEnd.Length).ToArray();
-            _spool.SetLength(0);
-            return bytes;
-        }
+        await output.WriteAsync(spool.GetBuffer().AsMemory(0, (int)spool.Length), ct);
+        spool.SetLength(0);
     }
 
-    /// <summary>The CSV bytes that do not change from row to row, each made once by CsvHelper (its quoting and
-    /// escaping): the header row, each route check's code and description and unit, the result words, and the field
-    /// separator and record end it writes.</summary>
-    private sealed class CsvPieces
+    private static byte[] Utf8(string? text) => Encoding.UTF8.GetBytes(text ?? "");
+
+    /// <summary>The route's texts as UTF-8, made once: they are the same on every pack.</summary>
+    private sealed class RouteText
     {
-        public CsvPieces(ProcessRoute route)
+        public RouteText(ProcessRoute route)
         {
-            var encoder = new FieldEncoder();
-            Separator = encoder.Separator;
-            RecordEnd = encoder.RecordEnd;
-            Preamble = Encoding.UTF8.Preamble.ToArray();
-            HeaderRow = [.. encoder.Fields(Headers.Select(Utf8).ToArray()), .. RecordEnd];
-            Stages = route.Stages.Select(s => new StageText(encoder, s)).ToArray();
+            Stages = route.Stages.Select(s => new StageText(s)).ToArray();
             StageIndex = route.Stages.Select((s, i) => (s.Number, i)).ToDictionary(x => x.Number, x => x.i);
             NotStarted = Utf8(StageStatus.NotStarted.ToText());
             StageStatuses = Enum.GetValues<StageStatus>().ToDictionary(s => (int)s, s => Utf8(s.ToText()));
             PackStatuses = Enum.GetValues<PackStatus>().ToDictionary(s => (int)s, s => Utf8(s.ToText()));
-            var results = Enum.GetValues<QcResult>().ToDictionary(r => (int)r, r => encoder.Fields(Utf8(r.ToText())));
-            Results = new byte[results.Keys.Max() + 1][];
-            for (var i = 0; i < Results.Length; i++) Results[i] = results.GetValueOrDefault(i, []);
-            // The longest row after a stage record's leading fields: route texts, two result words, two numbers.
-            MaxTail = Stages.SelectMany(s => s.CheckFields.Zip(s.Units, (c, u) => c.Length + u.Length)).DefaultIfEmpty(0).Max()
-                + 2 * Results.Max(r => r.Length) + 2 * 32 + 6 * Separator.Length + RecordEnd.Length;
+            Results = Enum.GetValues<QcResult>().ToDictionary(r => (int)r, r => Utf8(r.ToText()));
         }
 
-        public byte[] Preamble { get; }
-        public byte[] HeaderRow { get; }
-        public byte[] Separator { get; }
-        public byte[] RecordEnd { get; }
         public StageText[] Stages { get; }
         public Dictionary<int, int> StageIndex { get; }
         public byte[] NotStarted { get; }
         public Dictionary<int, byte[]> StageStatuses { get; }
         public Dictionary<int, byte[]> PackStatuses { get; }
+        public Dictionary<int, byte[]> Results { get; }
 
-        public int MaxTail { get; }
-
-        /// <summary>Result words as CSV fields, by the stored value.</summary>
-        private byte[][] Results { get; }
-
-        public byte[] Result(int value) => (uint)value < (uint)Results.Length ? Results[value] : [];
+        public byte[] Result(int value) => Results.TryGetValue(value, out var text) ? text : [];
     }
 
-    private static byte[] Utf8(string? text) => Encoding.UTF8.GetBytes(text ?? "");
-
-    /// <summary>A route stage's texts as CSV bytes, made once per writer.</summary>
-    private sealed class StageText
+    private sealed class StageText(RouteStage stage)
     {
-        public StageText(FieldEncoder pieces, RouteStage stage)
-        {
-            Number = Utf8(stage.Number.ToString(CultureInfo.InvariantCulture));
-            Name = Utf8(stage.Name);
-            CheckFields = stage.Checks.Select(c => pieces.Fields(Utf8(c.Code), Utf8(SpreadsheetText.Neutralise(c.Description)))).ToArray();
-            Units = stage.Checks.Select(c => pieces.Fields(Utf8(c.Limits?.Unit))).ToArray();
-            CheckIndex = stage.Checks.Select((c, i) => (c.Code, i)).ToDictionary(x => x.Code, x => x.i, StringComparer.Ordinal);
-        }
-
-        public byte[] Number { get; }
-        public byte[] Name { get; }
-
-        /// <summary>Per route check: "code,description" as CSV.</summary>
-        public byte[][] CheckFields { get; }
-        public byte[][] Units { get; }
-        public Dictionary<string, int> CheckIndex { get; }
+        public byte[] Number { get; } = Utf8(stage.Number.ToString(CultureInfo.InvariantCulture));
+        public byte[] Name { get; } = Utf8(stage.Name);
+        public byte[][] Codes { get; } = stage.Checks.Select(c => Utf8(c.Code)).ToArray();
+        public byte[][] Descriptions { get; } = stage.Checks.Select(c => Utf8(SpreadsheetText.Neutralise(c.Description))).ToArray();
+        public byte[][] Units { get; } = stage.Checks.Select(c => Utf8(c.Limits?.Unit)).ToArray();
+        public Dictionary<string, int> CheckIndex { get; } = stage.Checks.Select((c, i) => (c.Code, i)).ToDictionary(x => x.Code, x => x.i, StringComparer.Ordinal);
     }
 
-    /// <summary>One stage record of the current pack: its leading fields as CSV and its results by route check position.</summary>
+    /// <summary>One stage record of the current pack: its own columns and its results by route check position.</summary>
     private sealed class StageRows(StageText text)
     {
         private readonly Dictionary<string, int> _checkIndex = text.CheckIndex;
-        public readonly int[] ModuleX = new int[text.CheckFields.Length];
-        public readonly int[] ModuleY = new int[text.CheckFields.Length];
-        public readonly double?[] MeasuredX = new double?[text.CheckFields.Length];
-        public readonly double?[] MeasuredY = new double?[text.CheckFields.Length];
+        public readonly int[] ModuleX = new int[text.Codes.Length];
+        public readonly int[] ModuleY = new int[text.Codes.Length];
+        public readonly double?[] MeasuredX = new double?[text.Codes.Length];
+        public readonly double?[] MeasuredY = new double?[text.Codes.Length];
+        public bool Present;
         public long RowId;
-
-        /// <summary>Pack ID to remarks (twelve fields) as CSV, or null while the pack has no record of this stage.</summary>
-        public byte[]? Lead;
+        public byte[] Status = [], Technician = [], Inspector = [], Remarks = [], Started = [], Completed = [];
 
         public void Clear()
         {
-            Lead = null;
+            Present = false;
             RowId = 0;
             Array.Clear(ModuleX);
             Array.Clear(ModuleY);
@@ -310,13 +168,10 @@ public sealed class ResultsCsvWriter(IDbContextFactory<MesDbContext> contexts, P
         }
     }
 
-    /// <summary>The pack being read: its columns, one <see cref="StageRows"/> per route stage, written out when done.
-    /// One per chunk read (not shared between threads).</summary>
-    private sealed class PackRows(CsvPieces pieces, PlantClock clock)
+    /// <summary>The pack being read: its columns, one <see cref="StageRows"/> per route stage, written out when done.</summary>
+    private sealed class PackRows(RouteText route, PlantClock clock)
     {
-        private readonly StageRows[] _stages = pieces.Stages.Select(s => new StageRows(s)).ToArray();
-        private readonly FieldEncoder _encoder = new();
-        private readonly byte[] _row = new byte[pieces.MaxTail];
+        private readonly StageRows[] _stages = route.Stages.Select(s => new StageRows(s)).ToArray();
         private byte[] _packId = [], _serialX = [], _serialY = [], _status = [];
         public long RowId { get; private set; }
 
@@ -326,78 +181,72 @@ public sealed class ResultsCsvWriter(IDbContextFactory<MesDbContext> contexts, P
             _packId = Utf8(SpreadsheetText.Neutralise(reader.GetString(PackRowsQuery.PackId)));
             _serialX = Utf8(SpreadsheetText.Neutralise(PackRowsQuery.Text(reader, PackRowsQuery.ModuleXSerial)));
             _serialY = Utf8(SpreadsheetText.Neutralise(PackRowsQuery.Text(reader, PackRowsQuery.ModuleYSerial)));
-            _status = pieces.PackStatuses.TryGetValue(reader.GetInt32(PackRowsQuery.PackStatus), out var s) ? s : [];
+            _status = route.PackStatuses.TryGetValue(reader.GetInt32(PackRowsQuery.PackStatus), out var s) ? s : [];
             foreach (var stage in _stages) stage.Clear();
         }
 
         /// <summary>The route stage of the reader's stage record, its columns read when this row starts it.</summary>
         public StageRows? Stage(DbDataReader reader)
         {
-            if (!pieces.StageIndex.TryGetValue(reader.GetInt32(PackRowsQuery.StageNumber), out var index)) return null;
+            if (!route.StageIndex.TryGetValue(reader.GetInt32(PackRowsQuery.StageNumber), out var index)) return null;
             var stage = _stages[index];
             var rowId = reader.GetInt64(PackRowsQuery.StageRow);
             if (stage.RowId == rowId) return stage;
             stage.RowId = rowId;
-            var text = pieces.Stages[index];
-            stage.Lead = _encoder.Fields(_packId, _serialX, _serialY, _status, text.Number, text.Name,
-                pieces.StageStatuses.TryGetValue(reader.GetInt32(PackRowsQuery.StageStatus), out var s) ? s : [],
-                Utf8(SpreadsheetText.Neutralise(PackRowsQuery.Text(reader, PackRowsQuery.Technician))),
-                Utf8(SpreadsheetText.Neutralise(PackRowsQuery.Text(reader, PackRowsQuery.QcInspector))),
-                Utf8(clock.Format(PackRowsQuery.Time(reader, PackRowsQuery.Started), TimeFormat)),
-                Utf8(clock.Format(PackRowsQuery.Time(reader, PackRowsQuery.Completed), TimeFormat)),
-                Utf8(SpreadsheetText.Neutralise(PackRowsQuery.Text(reader, PackRowsQuery.Remarks))));
+            stage.Present = true;
+            stage.Status = route.StageStatuses.TryGetValue(reader.GetInt32(PackRowsQuery.StageStatus), out var s) ? s : [];
+            stage.Technician = Utf8(SpreadsheetText.Neutralise(PackRowsQuery.Text(reader, PackRowsQuery.Technician)));
+            stage.Inspector = Utf8(SpreadsheetText.Neutralise(PackRowsQuery.Text(reader, PackRowsQuery.QcInspector)));
+            stage.Remarks = Utf8(SpreadsheetText.Neutralise(PackRowsQuery.Text(reader, PackRowsQuery.Remarks)));
+            stage.Started = Utf8(clock.Format(PackRowsQuery.Time(reader, PackRowsQuery.Started), TimeFormat));
+            stage.Completed = Utf8(clock.Format(PackRowsQuery.Time(reader, PackRowsQuery.Completed), TimeFormat));
             return stage;
         }
 
         /// <summary>Writes the pack's rows (every route stage and check) and returns how many.</summary>
-        public long Write(MemoryStream output)
+        public long Write(CsvWriter csv)
         {
             if (RowId == 0) return 0;
             long rows = 0;
-            var separator = pieces.Separator;
             for (var s = 0; s < _stages.Length; s++)
             {
-                var text = pieces.Stages[s];
+                var text = route.Stages[s];
                 var stage = _stages[s];
-                var lead = stage.Lead ?? _encoder.Fields(_packId, _serialX, _serialY, _status, text.Number, text.Name, pieces.NotStarted, [], [], [], [], []);
-                for (var c = 0; c < text.CheckFields.Length; c++)
+                for (var c = 0; c < text.Codes.Length; c++)
                 {
-                    output.Write(lead);
-                    var row = new Span<byte>(_row);
-                    var at = 0;
-                    Put(row, ref at, separator);
-                    Put(row, ref at, text.CheckFields[c]);
-                    Put(row, ref at, separator);
-                    Put(row, ref at, pieces.Result(stage.ModuleX[c]));
-                    Put(row, ref at, separator);
-                    PutNumber(row, ref at, stage.MeasuredX[c]);
-                    Put(row, ref at, separator);
-                    Put(row, ref at, pieces.Result(stage.ModuleY[c]));
-                    Put(row, ref at, separator);
-                    PutNumber(row, ref at, stage.MeasuredY[c]);
-                    Put(row, ref at, separator);
-                    Put(row, ref at, text.Units[c]);
-                    Put(row, ref at, pieces.RecordEnd);
-                    output.Write(row[..at]);
+                    csv.WriteField(_packId.AsSpan());
+                    csv.WriteField(_serialX.AsSpan());
+                    csv.WriteField(_serialY.AsSpan());
+                    csv.WriteField(_status.AsSpan());
+                    csv.WriteField(text.Number.AsSpan());
+                    csv.WriteField(text.Name.AsSpan());
+                    if (stage.Present)
+                    {
+                        csv.WriteField(stage.Status.AsSpan());
+                        csv.WriteField(stage.Technician.AsSpan());
+                        csv.WriteField(stage.Inspector.AsSpan());
+                        csv.WriteField(stage.Started.AsSpan());
+                        csv.WriteField(stage.Completed.AsSpan());
+                        csv.WriteField(stage.Remarks.AsSpan());
+                    }
+                    else
+                    {
+                        csv.WriteField(route.NotStarted.AsSpan());
+                        for (var i = 0; i < 5; i++) csv.WriteField(ReadOnlySpan<byte>.Empty);
+                    }
+                    csv.WriteField(text.Codes[c].AsSpan());
+                    csv.WriteField(text.Descriptions[c].AsSpan());
+                    csv.WriteField(route.Result(stage.ModuleX[c]).AsSpan());
+                    csv.WriteField(stage.MeasuredX[c], default);
+                    csv.WriteField(route.Result(stage.ModuleY[c]).AsSpan());
+                    csv.WriteField(stage.MeasuredY[c], default);
+                    csv.WriteField(text.Units[c].AsSpan());
+                    csv.EndRecord();
                     rows++;
                 }
             }
             RowId = 0;
             return rows;
-        }
-
-        private static void Put(Span<byte> row, ref int at, ReadOnlySpan<byte> bytes)
-        {
-            bytes.CopyTo(row[at..]);
-            at += bytes.Length;
-        }
-
-        private static void PutNumber(Span<byte> row, ref int at, double? value)
-        {
-            if (value is not { } v) return;
-            if (!v.TryFormat(row[at..], out var written, default, CultureInfo.InvariantCulture))
-                throw new InvalidOperationException("A measured value did not fit its CSV row.");
-            at += written;
         }
     }
 }
