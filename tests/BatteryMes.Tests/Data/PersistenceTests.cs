@@ -122,7 +122,7 @@ public class PersistenceTests
         Assert.Equal(0, await check.AuditLog.CountAsync());
         if (provider == DatabaseProvider.Sqlite)
         {
-            var copy = Assert.Single(Directory.GetFiles(Path.Combine(database.Folder, "backups"), "*pre-migration*.db"));
+            var copy = Assert.Single(Directory.GetFiles(Path.Combine(database.Folder, "backups"), "*pre-migration*.db", SearchOption.AllDirectories));
             await using var old = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={copy};Pooling=false");
             await old.OpenAsync();
             await using var cmd = old.CreateCommand();

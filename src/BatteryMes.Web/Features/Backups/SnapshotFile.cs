@@ -26,8 +26,10 @@ public enum SnapshotCheckDepth
 /// (integrity_check, the expected tables, a schema this version knows, row counts).</summary>
 public static class SnapshotFile
 {
-    /// <summary>Tables every snapshot must hold, whatever its schema version.</summary>
-    private static readonly string[] CoreTables = ["Packs", "StageRecords", "CheckResults", "AuditLog"];
+    /// <summary>Tables every snapshot must hold, whatever its schema version: those of the first schema
+    /// (InitialCreate). The audit log, labels and targets came with a later one, so a copy taken before upgrading a
+    /// first-version database has none of them.</summary>
+    private static readonly string[] CoreTables = ["Packs", "StageRecords", "CheckResults"];
 
     private static readonly Lazy<(IReadOnlyList<string> Migrations, IReadOnlyList<string> Tables)> Model = new(() =>
     {
