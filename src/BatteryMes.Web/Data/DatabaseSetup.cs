@@ -9,19 +9,21 @@ namespace BatteryMes.Web.Data;
 
 public static class DatabaseSetup
 {
-    /// <summary>Registers <see cref="IDbContextFactory{MesDbContext}"/> for the configured provider.</summary>
+    /// <summary>Registers <see cref="IDbContextFactory{MesDbContext}"/> for the configured provider. The contexts are
+    /// pooled: a context's internal services are set up once and reset when it is given back, where a new context per
+    /// operation spent most of a millisecond setting them up on its first query (a third of a stage save).</summary>
     public static IServiceCollection AddMesDatabase(this IServiceCollection services, DatabaseOptions options, AppHome home)
     {
         var connectionString = EffectiveConnectionString(options, home);
         switch (options.ProviderKind)
         {
             case DatabaseProvider.Sqlite:
-                services.AddDbContextFactory<SqliteMesDbContext>(o => ConfigureSqlite(o, connectionString, options.BusyTimeoutMilliseconds));
+                services.AddPooledDbContextFactory<SqliteMesDbContext>(o => ConfigureSqlite(o, connectionString, options.BusyTimeoutMilliseconds));
                 services.AddSingleton<IDbContextFactory<MesDbContext>>(sp =>
                     new MesDbContextFactory<SqliteMesDbContext>(sp.GetRequiredService<IDbContextFactory<SqliteMesDbContext>>()));
                 break;
             case DatabaseProvider.PostgreSQL:
-                services.AddDbContextFactory<PostgresMesDbContext>(o => ConfigurePostgres(o, connectionString));
+                services.AddPooledDbContextFactory<PostgresMesDbContext>(o => ConfigurePostgres(o, connectionString));
                 services.AddSingleton<IDbContextFactory<MesDbContext>>(sp =>
                     new MesDbContextFactory<PostgresMesDbContext>(sp.GetRequiredService<IDbContextFactory<PostgresMesDbContext>>()));
                 break;

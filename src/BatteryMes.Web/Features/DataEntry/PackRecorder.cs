@@ -1,11 +1,9 @@
 using System.Globalization;
-using System.Runtime.CompilerServices;
 using BatteryMes.Web.Configuration;
 using BatteryMes.Web.Data;
 using BatteryMes.Web.Domain;
 using BatteryMes.Web.Features.LiveUpdates;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Metadata;
 
 namespace BatteryMes.Web.Features.DataEntry;
 
@@ -215,8 +213,7 @@ public sealed class PackRecorder(
         {
             committed = false;
             await using var tx = await db.Database.BeginTransactionAsync(ct);
-            await LockPackAsync(db, save.PackId, ct);
-            var pack = await LoadPackForSaveAsync(db, save.PackId, stage.Number, ct);
+            var pack = await StageSaveReader.ReadAsync(db, save.PackId, stage.Number, ct);
             if (pack is null) return RecordingResult.Fail(RecordingStatus.NotFound, $"Pack {save.PackId} is not registered. Create it first.");
 
             var blocker = await BlockerForAsync(db, pack, stage.Number, ct);
@@ -398,36 +395,6 @@ public sealed class PackRecorder(
         // Tracked, so the results attach to record.Results.
         if (record is not null) await db.CheckResults.Where(r => r.StageRecordId == record.Id).LoadAsync(ct);
         return pack;
-    }
-
-    /// <summary>The pack, not tracked (<see cref="StageRowWriter"/> writes the save), with every stage record's stored
-    /// status, and the check results of the one stage being written. Two index lookups: a filtered include of the
-    /// results would join every stored result of that stage number across all packs.</summary>
-    private static async Task<Pack?> LoadPackForSaveAsync(MesDbContext db, string packId, int stageNumber, CancellationToken ct)
-    {
-        var queries = SaveQueries.For(db);
-        var pack = await queries.PackWithStages(db, packId);
-        if (pack?.Stages.FirstOrDefault(s => s.StageNumber == stageNumber) is { } record)
-        {
-            record.Results = [];
-            await foreach (var row in queries.ResultsOfStage(db, record.Id).WithCancellation(ct)) record.Results.Add(row);
-        }
-        return pack;
-    }
-
-    /// <summary>The two lookups every save runs, compiled once (EF's query cache would rebuild their key on each save).
-    /// A compiled query serves one model only, and SQLite and PostgreSQL contexts have different models: one set per model.</summary>
-    private sealed class SaveQueries
-    {
-        private static readonly ConditionalWeakTable<IModel, SaveQueries> ByModel = new();
-
-        public static SaveQueries For(MesDbContext db) => ByModel.GetValue(db.Model, _ => new SaveQueries());
-
-        public Func<MesDbContext, string, Task<Pack?>> PackWithStages { get; } = EF.CompileAsyncQuery(
-            (MesDbContext db, string packId) => db.Packs.AsNoTracking().Include(p => p.Stages).FirstOrDefault(p => p.PackId == packId));
-
-        public Func<MesDbContext, long, IAsyncEnumerable<CheckResult>> ResultsOfStage { get; } = EF.CompileAsyncQuery<MesDbContext, long, CheckResult>(
-            (MesDbContext db, long stageRecordId) => db.CheckResults.AsNoTracking().Where(r => r.StageRecordId == stageRecordId).OrderBy(r => r.Id));
     }
 
     /// <summary>The earlier stage and check that block <paramref name="stageNumber"/>, decided by <see cref="StatusRules.BlockerFor"/>.
