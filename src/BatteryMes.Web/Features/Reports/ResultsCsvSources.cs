@@ -131,7 +131,7 @@ internal static class ResultsCsvSources
         return stage;
     }
 
-    private const string StagesOfPack =
+    internal const string StagesOfPack =
         """SELECT "Id", "StageNumber", "Status", "Technician", "QcInspector", "Remarks", "StartedUtc", "CompletedUtc" FROM "StageRecords" WHERE "PackRowId" = ?1""";
 
     /// <summary>Each call for a column crosses into native code (about 0.1 us with its checks), and there are 6.3 million
@@ -139,7 +139,7 @@ internal static class ResultsCsvSources
     /// and both module results in one integer (the results are bytes: <see cref="QcResult"/>), and a measured
     /// value that is absent as +infinity, which no measured value can be (the app refuses
     /// non-finite numbers and SQLite stores none).</summary>
-    private const string ResultsOfPack =
+    internal const string ResultsOfPack =
         """
         SELECT (r."StageRecordId" << 16) | ((r."ModuleX" & 255) << 8) | (r."ModuleY" & 255), r."CheckCode",
                coalesce(r."MeasuredX", 9e999), coalesce(r."MeasuredY", 9e999)
