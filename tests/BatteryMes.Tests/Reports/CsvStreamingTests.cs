@@ -5,6 +5,7 @@ using BatteryMes.Web.Data;
 using BatteryMes.Web.Domain;
 using BatteryMes.Web.Features.DataEntry;
 using BatteryMes.Web.Features.Reports;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using static BatteryMes.Tests.Reports.ReportsTestKit;
 
@@ -63,13 +64,61 @@ public class CsvStreamingTests
         Assert.True(saved.Succeeded, saved.Message);
     }
 
-    private static async Task<string> CreatePacksAsync(IServiceProvider app, int count)
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(3)]
+    public async Task Every_pack_comes_in_order_with_its_own_results_however_many_connections_read_them(int fillers)
+    {
+        await using var database = TestDatabase.Create(DatabaseProvider.Sqlite);
+        await using var app = await StartAsync(database);
+        await CreatePacksAsync(app, ManyPacks, withResults: true);
+        var route = app.GetRequiredService<ProcessRoute>();
+        var writer = new ResultsCsvWriter(app.GetRequiredService<IDbContextFactory<MesDbContext>>(), route, app.GetRequiredService<PlantClock>())
+        {
+            SqliteFillers = fillers,
+        };
+
+        using var file = new MemoryStream();
+        var rows = await writer.WriteAsync(PackFilter.All, file);
+
+        var table = MasterAndCsvTests.ReadCsv(Encoding.UTF8.GetString(file.ToArray()[3..]));
+        var checks = route.AllChecks.Count();
+        Assert.Equal(ManyPacks * checks, rows);
+        for (var i = 1; i <= ManyPacks; i++)
+        {
+            var first = (i - 1) * checks + 1;
+            Assert.All(table.Skip(first).Take(checks), row => Assert.Equal($"BP-S-{i:D4}", row[0]));
+            var voltage = table.Skip(first).Take(checks).Single(r => r[12] == "1.1.1");
+            Assert.Equal(($"T-{i}", "In progress", "OK", "NOT OK", "N/A"), (voltage[7], voltage[6], voltage[14], voltage[16], table.Skip(first).Take(checks).Single(r => r[12] == "1.1.2")[14]));
+            Assert.Equal(i / 1000.0, double.Parse(voltage[15], System.Globalization.CultureInfo.InvariantCulture));
+            Assert.Equal("", voltage[17]);
+        }
+    }
+
+    /// <summary>Packs written straight to the database (hundreds of them, quickly); with results: stage 1 in progress
+    /// by technician T-i, check 1.1.1 OK / NOT OK with i/1000 measured on Module X, check 1.1.2 N/A.</summary>
+    private static async Task<string> CreatePacksAsync(IServiceProvider app, int count, bool withResults = false)
     {
         var now = DateTime.UtcNow;
         await using var db = await app.OpenAsync();
         db.Packs.AddRange(Enumerable.Range(1, count).Select(i => new Pack
         {
             PackId = $"BP-S-{i:D4}", ModuleXSerial = $"MX-{i}", CreatedUtc = now, UpdatedUtc = now, Status = PackStatus.NotStarted, CurrentStage = 1,
+            Stages = withResults
+                ?
+                [
+                    new StageRecord
+                    {
+                        StageNumber = 1, Status = StageStatus.InProgress, Technician = $"T-{i}", StartedUtc = now, UpdatedUtc = now, Version = 1,
+                        Results =
+                        [
+                            new CheckResult { CheckCode = "1.1.1", ModuleX = QcResult.Ok, ModuleY = QcResult.NotOk, MeasuredX = i / 1000.0, UpdatedUtc = now },
+                            new CheckResult { CheckCode = "1.1.2", ModuleX = QcResult.NotApplicable, ModuleY = QcResult.NotApplicable, UpdatedUtc = now },
+                        ],
+                    },
+                ]
+                : [],
         }));
         await db.SaveChangesAsync();
         return $"BP-S-{count:D4}";

@@ -10,55 +10,93 @@ using SQLitePCL;
 
 namespace BatteryMes.Web.Features.Reports;
 
-/// <summary>A few packs of the export, passed from the reading thread to the writing one.</summary>
+/// <summary>A few packs of the export, passed from the reading threads to the writing one.</summary>
 internal sealed class PackBatch(RouteText route)
 {
     public readonly PackRows[] Packs = Enumerable.Range(0, PackBatches.PacksPerBatch).Select(_ => new PackRows(route)).ToArray();
     public int Count;
+    /// <summary>Place of the batch in the export: the writer writes batches in this order.</summary>
+    public long Sequence;
 }
 
-/// <summary>The hand-over between the export's reader and its writer, so that reading the database and formatting
-/// the CSV run at the same time on two cores. A fixed number of batches circulate (filled by the reader, written and
-/// handed back by the writer): memory is bounded by <see cref="Batches"/> x <see cref="PacksPerBatch"/> packs, whatever
-/// the size of the export, and a slow client slows the reader instead of filling memory.</summary>
+/// <summary>The hand-over between the export's readers and its writer, so that reading the database and formatting the
+/// CSV run at the same time. A fixed number of batches circulate: the pack query starts each batch's packs (in pack
+/// order), fillers add their stage records and results (SQLite: on several connections at once; PostgreSQL: the pack
+/// query fills them itself), the writer writes them in order and hands them back. Memory is bounded by
+/// <see cref="Batches"/> x <see cref="PacksPerBatch"/> packs, whatever the size of the export, and a slow client slows
+/// the reading instead of filling memory.</summary>
 internal sealed class PackBatches
 {
     public const int PacksPerBatch = 64;
-    public const int Batches = 4;
+    public const int Batches = 8;
 
-    private readonly Channel<PackBatch> _full = Channel.CreateUnbounded<PackBatch>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-    private readonly Channel<PackBatch> _free = Channel.CreateUnbounded<PackBatch>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+    private readonly Channel<PackBatch> _started = Channel.CreateUnbounded<PackBatch>(new UnboundedChannelOptions { SingleWriter = true });
+    private readonly Channel<PackBatch> _full = Channel.CreateUnbounded<PackBatch>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<PackBatch> _free = Channel.CreateUnbounded<PackBatch>();
     private PackBatch? _filling;
+    private long _sequence;
+
+    /// <summary>True when the pack query fills the packs itself (no fillers); set before the first pack.</summary>
+    public bool FilledByQuery { get; set; }
 
     public PackBatches(RouteText route)
     {
         for (var i = 0; i < Batches; i++) _free.Writer.TryWrite(new PackBatch(route));
     }
 
-    /// <summary>Reader: the next pack to fill. The previous one is complete by then.</summary>
+    /// <summary>Pack query: the next pack to start. The previous one is done by then.</summary>
     public async ValueTask<PackRows> NextAsync(CancellationToken ct)
     {
         if (_filling is { } full && full.Count == full.Packs.Length)
         {
-            _full.Writer.TryWrite(full);
+            HandOn(full);
             _filling = null;
         }
         _filling ??= await _free.Reader.ReadAsync(ct);
         return _filling.Packs[_filling.Count++];
     }
 
-    /// <summary>Reader: no more packs (or the reading failed, which the writer then throws).</summary>
+    /// <summary>Pack query: no more packs (or the query failed, which the writer then throws).</summary>
     public void Complete(Exception? error = null)
     {
-        if (error is null && _filling is { Count: > 0 } last) _full.Writer.TryWrite(last);
+        if (error is null && _filling is { Count: > 0 } last) HandOn(last);
         _filling = null;
-        _full.Writer.TryComplete(error);
+        (FilledByQuery ? _full : _started).Writer.TryComplete(error);
     }
 
-    /// <summary>Writer: the filled batches in the order they were filled.</summary>
-    public IAsyncEnumerable<PackBatch> ReadAllAsync(CancellationToken ct) => _full.Reader.ReadAllAsync(ct);
+    private void HandOn(PackBatch batch)
+    {
+        batch.Sequence = _sequence++;
+        (FilledByQuery ? _full : _started).Writer.TryWrite(batch);
+    }
 
-    /// <summary>Writer: a written batch goes back to the reader.</summary>
+    /// <summary>Fillers: started batches, each to one filler.</summary>
+    public IAsyncEnumerable<PackBatch> StartedAsync(CancellationToken ct) => _started.Reader.ReadAllAsync(ct);
+
+    /// <summary>Fillers: a batch is complete.</summary>
+    public void Filled(PackBatch batch) => _full.Writer.TryWrite(batch);
+
+    /// <summary>Fillers: all have ended (or one failed, which the writer then throws).</summary>
+    public void FillersDone(Exception? error = null) => _full.Writer.TryComplete(error);
+
+    /// <summary>Writer: the complete batches in export order.</summary>
+    public async IAsyncEnumerable<PackBatch> InOrderAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        var waiting = new Dictionary<long, PackBatch>();
+        long next = 0;
+        await foreach (var batch in _full.Reader.ReadAllAsync(ct))
+        {
+            waiting[batch.Sequence] = batch;
+            while (waiting.Remove(next, out var ready))
+            {
+                next++;
+                yield return ready;
+            }
+        }
+        if (waiting.Count > 0) throw new InvalidOperationException("The export's readers ended with batches missing.");
+    }
+
+    /// <summary>Writer: a written batch goes back to the pack query.</summary>
     public void Return(PackBatch batch)
     {
         batch.Count = 0;
@@ -68,13 +106,31 @@ internal sealed class PackBatches
 
 /// <summary>Reads the packs of a filter with their stage records and check results into <see cref="PackBatches"/>, in
 /// pack order. PostgreSQL: the export's one query (<see cref="PackRowsQuery"/>) through the provider's data reader.
-/// SQLite: see <see cref="ReadSqliteAsync"/>.</summary>
+/// SQLite: see <see cref="RunSqliteAsync"/>.</summary>
 internal static class ResultsCsvSources
 {
-    public static Task ReadAsync(MesDbContext db, PackFilter filter, PlantClock clock, PackBatches batches, CancellationToken ct) =>
+    /// <summary>Starts reading on other threads. The task never fails: an error reaches the writer through the
+    /// batches. <paramref name="db"/> stays open until the task has ended.</summary>
+    /// <param name="sqliteFillers">SQLite: connections that fill packs at once; 0: the pack query's connection fills them.</param>
+    public static Task Run(IDbContextFactory<MesDbContext> contexts, MesDbContext db, PackFilter filter, PlantClock clock, PackBatches batches,
+        int sqliteFillers, CancellationToken ct) =>
         db.Database.GetDbConnection() is SqliteConnection
-            ? ReadSqliteAsync(db, filter, clock, batches, ct)
-            : ReadQueryAsync(db, filter, clock, batches, ct);
+            ? Task.Run(() => RunSqliteAsync(contexts, db, filter, clock, batches, sqliteFillers, ct), CancellationToken.None)
+            : Task.Run(() => RunQueryAsync(db, filter, clock, batches, ct), CancellationToken.None);
+
+    private static async Task RunQueryAsync(MesDbContext db, PackFilter filter, PlantClock clock, PackBatches batches, CancellationToken ct)
+    {
+        batches.FilledByQuery = true;
+        try
+        {
+            await ReadQueryAsync(db, filter, clock, batches, ct);
+            batches.Complete();
+        }
+        catch (Exception ex)
+        {
+            batches.Complete(ex);
+        }
+    }
 
     private static async Task ReadQueryAsync(MesDbContext db, PackFilter filter, PlantClock clock, PackBatches batches, CancellationToken ct)
     {
@@ -137,8 +193,8 @@ internal static class ResultsCsvSources
     /// <summary>Each call for a column crosses into native code (about 0.1 us with its checks), and there are 6.3 million
     /// result rows at 100,000 packs, so SQLite hands over four values per row instead of seven: the stage record ID
     /// and both module results in one integer (the results are bytes: <see cref="QcResult"/>), and a measured
-    /// value that is absent as +infinity, which no measured value can be (the app refuses
-    /// non-finite numbers and SQLite stores none).</summary>
+    /// value that is absent as +infinity, which no measured value can be (the app refuses non-finite numbers and
+    /// SQLite stores none).</summary>
     internal const string ResultsOfPack =
         """
         SELECT (r."StageRecordId" << 16) | ((r."ModuleX" & 255) << 8) | (r."ModuleY" & 255), r."CheckCode",
@@ -149,62 +205,155 @@ internal static class ResultsCsvSources
 
     private static double? Measured(double value) => double.IsPositiveInfinity(value) ? null : value;
 
-    /// <summary>SQLite: the packs of the filter come from the filter's own query (EF, the same as every other export);
-    /// each pack's stage records and results from two prepared statements run once per pack, read column by column
-    /// through SQLitePCLRaw (the library under Microsoft.Data.Sqlite). Measured at 100,000 packs, reading 6.3 million
-    /// result rows through the ADO.NET reader cost about three times the database's own work (a managed string per
-    /// code, type checks per column); the raw statement hands the UTF-8 bytes over as they are, and they go into the
-    /// CSV without becoming strings. All three statements run in one read transaction: one consistent view while
-    /// others save.</summary>
-    private static async Task ReadSqliteAsync(MesDbContext db, PackFilter filter, PlantClock clock, PackBatches batches, CancellationToken ct)
+    /// <summary>SQLite. The packs of the filter come from the filter's own query (EF, the same as every other export),
+    /// read on this connection in a deferred read transaction (BEGIN IMMEDIATE would take the write lock and hold up
+    /// every save). Their stage records and results are read by several other connections at once (fillers),
+    /// each opened on the same WAL snapshot as this one (sqlite3_snapshot_open), so the whole file shows one moment
+    /// while others save. They use two prepared statements per pack through SQLitePCLRaw (the library under
+    /// Microsoft.Data.Sqlite): measured at 100,000 packs, reading 6.3 million result rows through the ADO.NET reader
+    /// cost about three times the database's own work (a string per code, type checks per column); the raw
+    /// statements hand over UTF-8 bytes that go into the CSV without becoming strings.
+    /// Where no snapshot can be taken (a database not in WAL mode) or no filler is wanted, this connection fills the
+    /// packs itself.</summary>
+    private static async Task RunSqliteAsync(IDbContextFactory<MesDbContext> contexts, MesDbContext db, PackFilter filter, PlantClock clock,
+        PackBatches batches, int fillerCount, CancellationToken ct)
     {
+        var connection = (SqliteConnection)db.Database.GetDbConnection();
+        var fillers = Task.CompletedTask;
+        sqlite3_snapshot? snapshot = null;
+        try
+        {
+            await db.Database.OpenConnectionAsync(ct);
+            await using var transaction = connection.BeginTransaction(deferred: true);
+            snapshot = fillerCount > 0 ? TakeSnapshot(connection, transaction) : null;
+            batches.FilledByQuery = snapshot is null;
+            if (snapshot is not null) fillers = FillAllAsync(contexts, snapshot, fillerCount, clock, batches, ct);
+
+            await using var packs = PackRowsQuery.PacksCommand(db, filter, clock);
+            packs.Transaction = transaction;
+            using var inline = snapshot is null ? new PackStatements(connection) : null;
+            await using (var reader = await packs.ExecuteReaderAsync(ct))
+            {
+                while (await reader.ReadAsync(ct))
+                {
+                    var pack = await batches.NextAsync(ct);
+                    pack.Start(reader.GetInt64(0), reader.GetString(1), PackRowsQuery.Text(reader, 2), PackRowsQuery.Text(reader, 3), reader.GetInt32(4));
+                    inline?.Fill(pack, clock);
+                }
+            }
+            batches.Complete();
+            // The fillers' snapshot stays valid while this read transaction is open.
+            await fillers;
+        }
+        catch (Exception ex)
+        {
+            batches.Complete(ex);
+            batches.FillersDone(ex);
+            try { await fillers; } catch { /* already reported */ }
+        }
+        finally
+        {
+            snapshot?.Dispose();
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    /// <summary>Starts the read transaction and returns its snapshot, or null when SQLite cannot give one.</summary>
+    private static sqlite3_snapshot? TakeSnapshot(SqliteConnection connection, SqliteTransaction transaction)
+    {
+        using (var command = connection.CreateCommand())
+        {
+            command.Transaction = transaction;
+            command.CommandText = "SELECT count(*) FROM sqlite_schema";
+            command.ExecuteScalar();
+        }
+        return raw.sqlite3_snapshot_get(connection.Handle, "main", out var snapshot) == raw.SQLITE_OK ? snapshot : null;
+    }
+
+    private static async Task FillAllAsync(IDbContextFactory<MesDbContext> contexts, sqlite3_snapshot snapshot, int count, PlantClock clock,
+        PackBatches batches, CancellationToken ct)
+    {
+        var fillers = Enumerable.Range(0, count)
+            .Select(_ => Task.Run(async () =>
+            {
+                try
+                {
+                    await FillAsync(contexts, snapshot, clock, batches, ct);
+                }
+                catch (Exception ex)
+                {
+                    // At once: the writer stops, and with it the pack query and the other fillers.
+                    batches.FillersDone(ex);
+                }
+            }, CancellationToken.None))
+            .ToList();
+        await Task.WhenAll(fillers);
+        batches.FillersDone();
+    }
+
+    private static async Task FillAsync(IDbContextFactory<MesDbContext> contexts, sqlite3_snapshot snapshot, PlantClock clock, PackBatches batches, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
         var connection = (SqliteConnection)db.Database.GetDbConnection();
         await db.Database.OpenConnectionAsync(ct);
         try
         {
-            // Deferred: a read transaction (BEGIN IMMEDIATE would take the write lock and hold up every save).
-            await using var transaction = connection.BeginTransaction(deferred: true);
-            await using var packs = PackRowsQuery.PacksCommand(db, filter, clock);
-            packs.Transaction = transaction;
-            using var stages = new RawStatement(connection, StagesOfPack);
-            using var results = new RawStatement(connection, ResultsOfPack);
-            await using var reader = await packs.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
+            RawStatement.Execute(connection, "BEGIN");
+            var rc = raw.sqlite3_snapshot_open(connection.Handle, "main", snapshot);
+            if (rc != raw.SQLITE_OK) SqliteException.ThrowExceptionForRC(rc, connection.Handle);
+            using var statements = new PackStatements(connection);
+            await foreach (var batch in batches.StartedAsync(ct))
             {
-                ct.ThrowIfCancellationRequested();
-                var pack = await batches.NextAsync(ct);
-                pack.Start(reader.GetInt64(0), reader.GetString(1), PackRowsQuery.Text(reader, 2), PackRowsQuery.Text(reader, 3), reader.GetInt32(4));
-
-                stages.Start(pack.RowId);
-                while (stages.Step())
-                {
-                    var stage = pack.Stage(stages.Int32(1), stages.Int64(0), stages.Int32(2));
-                    if (stage is null) continue;
-                    stage.Technician.SetTyped(stages.Bytes(3));
-                    stage.Inspector.SetTyped(stages.Bytes(4));
-                    stage.Remarks.SetTyped(stages.Bytes(5));
-                    stage.Started.SetTime(stages.Time(6), clock);
-                    stage.Completed.SetTime(stages.Time(7), clock);
-                }
-
-                results.Start(pack.RowId);
-                StageRows? current = null;
-                while (results.Step())
-                {
-                    var packed = results.Int64(0);
-                    var stageRow = packed >> 16;
-                    if (current is null || current.RowId != stageRow) current = pack.StageOfRecord(stageRow);
-                    if (current is null) continue;
-                    var check = current.Text.CheckIndex(results.Bytes(1), current.NextCheck);
-                    if (check < 0) continue;
-                    current.Record(check, (int)(packed >> 8) & 255, (int)packed & 255, Measured(results.Double(2)), Measured(results.Double(3)));
-                }
+                for (var i = 0; i < batch.Count; i++) statements.Fill(batch.Packs[i], clock);
+                batches.Filled(batch);
             }
-            await transaction.CommitAsync(ct);
         }
         finally
         {
+            raw.sqlite3_exec(connection.Handle, "ROLLBACK");
             await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    /// <summary>The two per-pack statements on one connection.</summary>
+    private sealed class PackStatements(SqliteConnection connection) : IDisposable
+    {
+        private readonly RawStatement _stages = new(connection, StagesOfPack);
+        private readonly RawStatement _results = new(connection, ResultsOfPack);
+
+        public void Fill(PackRows pack, PlantClock clock)
+        {
+            _stages.Start(pack.RowId);
+            while (_stages.Step())
+            {
+                var stage = pack.Stage(_stages.Int32(1), _stages.Int64(0), _stages.Int32(2));
+                if (stage is null) continue;
+                stage.Technician.SetTyped(_stages.Bytes(3));
+                stage.Inspector.SetTyped(_stages.Bytes(4));
+                stage.Remarks.SetTyped(_stages.Bytes(5));
+                stage.Started.SetTime(_stages.Time(6), clock);
+                stage.Completed.SetTime(_stages.Time(7), clock);
+            }
+
+            _results.Start(pack.RowId);
+            StageRows? current = null;
+            while (_results.Step())
+            {
+                var packed = _results.Int64(0);
+                var stageRow = packed >> 16;
+                if (current is null || current.RowId != stageRow) current = pack.StageOfRecord(stageRow);
+                if (current is null) continue;
+                // A result whose check the route no longer has is not in the export (the route decides the rows).
+                var check = current.Text.CheckIndex(_results.Bytes(1), current.NextCheck);
+                if (check < 0) continue;
+                current.Record(check, (int)(packed >> 8) & 255, (int)packed & 255, Measured(_results.Double(2)), Measured(_results.Double(3)));
+            }
+        }
+
+        public void Dispose()
+        {
+            _stages.Dispose();
+            _results.Dispose();
         }
     }
 
@@ -244,6 +393,12 @@ internal static class ResultsCsvSources
         /// <summary>A time stored by EF Core as text (UTC, "yyyy-MM-dd HH:mm:ss.FFFFFFF").</summary>
         public DateTime? Time(int column) =>
             raw.sqlite3_column_type(_statement, column) == raw.SQLITE_NULL ? null : StoredTime.Parse(Bytes(column));
+
+        public static void Execute(SqliteConnection connection, string sql)
+        {
+            var rc = raw.sqlite3_exec(connection.Handle, sql);
+            if (rc != raw.SQLITE_OK) SqliteException.ThrowExceptionForRC(rc, connection.Handle);
+        }
 
         private void Check(int rc)
         {

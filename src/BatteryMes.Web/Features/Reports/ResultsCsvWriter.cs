@@ -10,8 +10,8 @@ namespace BatteryMes.Web.Features.Reports;
 /// <summary>Every check of every pack of a filter as CSV (GET /api/reports/results.csv): one row per pack x route stage x
 /// route check, checks without a result included (empty), so 100,000 packs give 6.5 million rows. UTF-8 with a byte
 /// order mark so that Excel shows names such as "Kömürcü" correctly.
-/// <para>Built for size: the database is read on one thread (<see cref="ResultsCsvSources"/>: no tracking, no entities,
-/// no object per row) while the CSV is formatted on another; they pass a few packs at a time through
+/// <para>Built for size: the database is read on other threads (<see cref="ResultsCsvSources"/>: no tracking, no entities,
+/// no object per row) while the CSV is formatted on this one; they pass a few packs at a time through
 /// <see cref="PackBatches"/>, a fixed set of reused buffers, so memory held is a few hundred packs plus the write buffer
 /// whatever the size of the export. The route's texts (stage names, check codes and descriptions, units) are encoded to
 /// UTF-8 once per export.</para></summary>
@@ -31,6 +31,10 @@ public sealed class ResultsCsvWriter(IDbContextFactory<MesDbContext> contexts, P
 
     private readonly RouteText _route = new(route);
 
+    /// <summary>SQLite: connections that read stage records and results at once, one per core up to four (0: the
+    /// connection of the pack query reads them too).</summary>
+    internal int SqliteFillers { get; init; } = Math.Clamp(Environment.ProcessorCount, 1, 4);
+
     public string FileName() => $"results_{clock.LocalNow.ToString("yyyy-MM-dd_HHmm", CultureInfo.InvariantCulture)}.csv";
 
     /// <summary>Writes the CSV and returns the number of data rows.</summary>
@@ -49,23 +53,12 @@ public sealed class ResultsCsvWriter(IDbContextFactory<MesDbContext> contexts, P
 
         var batches = new PackBatches(_route);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var reading = Task.Run(async () =>
-        {
-            try
-            {
-                await using var db = await contexts.CreateDbContextAsync(stop.Token);
-                await ResultsCsvSources.ReadAsync(db, filter, clock, batches, stop.Token);
-                batches.Complete();
-            }
-            catch (Exception ex)
-            {
-                batches.Complete(ex);
-            }
-        }, CancellationToken.None);
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var reading = ResultsCsvSources.Run(contexts, db, filter, clock, batches, SqliteFillers, stop.Token);
         try
         {
             long rows = 0;
-            await foreach (var batch in batches.ReadAllAsync(stop.Token))
+            await foreach (var batch in batches.InOrderAsync(stop.Token))
             {
                 for (var i = 0; i < batch.Count; i++) rows += batch.Packs[i].Write(csv);
                 batches.Return(batch);
