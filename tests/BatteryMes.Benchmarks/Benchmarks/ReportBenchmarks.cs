@@ -95,6 +95,44 @@ public class ResultsCsvBenchmarks : FeatureBenchmarkBase
         return sink.Length;
     }
 
+    /// <summary>The floor for the SQLite export: the database's own work for it (the same two statements stepped once
+    /// per pack, in one read transaction), with no column read and nothing written. What the export takes beyond
+    /// this is the .NET side: reading the columns and formatting the CSV.</summary>
+    [Benchmark(Description = "Floor: SQLite steps the export's statements, nothing read")]
+    [ProviderOnly(BatteryMes.Web.Configuration.DatabaseProvider.Sqlite)]
+    public long SqliteStepsOnly()
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection(ConnectionString);
+        connection.Open();
+        using var transaction = connection.BeginTransaction(deferred: true);
+        var packs = new List<long>();
+        using (var command = connection.CreateCommand())
+        {
+            command.Transaction = transaction;
+            command.CommandText = "SELECT \"Id\" FROM \"Packs\" ORDER BY \"Id\"";
+            using var reader = command.ExecuteReader();
+            while (reader.Read()) packs.Add(reader.GetInt64(0));
+        }
+        SQLitePCL.raw.sqlite3_prepare_v2(connection.Handle, ResultsCsvSources.StagesOfPack, out var stages);
+        SQLitePCL.raw.sqlite3_prepare_v2(connection.Handle, ResultsCsvSources.ResultsOfPack, out var results);
+        using (stages)
+        using (results)
+        {
+            long rows = 0;
+            foreach (var pack in packs)
+            {
+                foreach (var statement in (SQLitePCL.sqlite3_stmt[])[stages, results])
+                {
+                    SQLitePCL.raw.sqlite3_reset(statement);
+                    SQLitePCL.raw.sqlite3_bind_int64(statement, 1, pack);
+                    while (SQLitePCL.raw.sqlite3_step(statement) == SQLitePCL.raw.SQLITE_ROW) rows++;
+                }
+            }
+            if (rows == 0) throw new InvalidOperationException("The statements returned no rows.");
+            return rows;
+        }
+    }
+
     private sealed class CountingStream : Stream
     {
         private long _length;

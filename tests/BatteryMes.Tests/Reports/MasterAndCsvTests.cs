@@ -136,6 +136,13 @@ public class MasterAndCsvTests
         Assert.Equal("'" + Remark, voltage["Remarks"]);
         Assert.Equal(("OK", "3.59", "OK", "3.595", "V"), (voltage["Module X result"], voltage["Module X measured"], voltage["Module Y result"], voltage["Module Y measured"], voltage["Unit"]));
         Assert.Equal("In progress", voltage["Stage status"]);
+        await using (var db = await app.OpenAsync())
+        {
+            var stage1 = await db.StageRecords.SingleAsync(s => s.Pack.PackId == "BP-1" && s.StageNumber == 1);
+            Assert.NotNull(stage1.StartedUtc);
+            Assert.Equal(app.GetRequiredService<PlantClock>().Format(stage1.StartedUtc, ResultsCsvWriter.TimeFormat), voltage["Started"]);
+            Assert.Equal("", voltage["Completed"]);
+        }
         var torque = Row(table, "BP-1", "8.6.10");
         Assert.Equal(("'+Ravi", "'@Meena", "'-5 mV drift"), (torque["Technician"], torque["QC inspector"], torque["Remarks"]));
         var empty = Row(table, "BP-2", "4.1.1");

@@ -298,6 +298,17 @@ internal static class PackRowsQuery
         return command;
     }
 
+    /// <summary>The filter's packs alone, in row order: row ID, pack ID, module serials, status (in that order).</summary>
+    public static DbCommand PacksCommand(MesDbContext db, PackFilter filter, PlantClock clock)
+    {
+        var command = filter.Apply(db.Packs.AsNoTracking(), clock)
+            .OrderBy(p => p.Id)
+            .Select(p => new { p.Id, p.PackId, p.ModuleXSerial, p.ModuleYSerial, Status = (int)p.Status })
+            .CreateDbCommand();
+        command.CommandTimeout = 0;
+        return command;
+    }
+
     /// <summary>Opens the context's connection for a raw read. Without statistics SQLite may build a temporary
     /// "automatic index" over all check results for the join (seconds, and temporary disk) instead of using
     /// IX_CheckResults_StageRecordId_CheckCode: switched off for this read, on again in <see cref="CloseAsync"/>.</summary>

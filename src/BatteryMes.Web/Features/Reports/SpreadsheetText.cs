@@ -8,6 +8,10 @@ public static class SpreadsheetText
     public static string Neutralise(string? value)
     {
         if (string.IsNullOrEmpty(value)) return "";
-        return value[0] is '=' or '+' or '-' or '@' or '\t' or '\r' ? "'" + value : value;
+        return StartsLikeFormula(value[0]) ? "'" + value : value;
     }
+
+    /// <summary>Whether text starting with this character is neutralised. The characters are ASCII, so the first byte
+    /// of UTF-8 text can be tested the same way.</summary>
+    public static bool StartsLikeFormula(char first) => first is '=' or '+' or '-' or '@' or '\t' or '\r';
 }

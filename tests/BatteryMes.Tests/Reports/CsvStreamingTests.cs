@@ -1,0 +1,150 @@
+using System.Text;
+using BatteryMes.Tests.Infrastructure;
+using BatteryMes.Web.Configuration;
+using BatteryMes.Web.Data;
+using BatteryMes.Web.Domain;
+using BatteryMes.Web.Features.DataEntry;
+using BatteryMes.Web.Features.Reports;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using static BatteryMes.Tests.Reports.ReportsTestKit;
+
+namespace BatteryMes.Tests.Reports;
+
+/// <summary>The CSV export reads the database on one thread and writes on another, a few packs at a time. These cases
+/// need more packs than the buffers between the two hold, so the reader has to wait for a slow client.</summary>
+public class CsvStreamingTests
+{
+    /// <summary>More than the writer takes before its first send (1 MB, about 120 empty packs) plus every buffer the reader can
+    /// fill while the client does not read.</summary>
+    private const int ManyPacks = 2 * PackBatches.Batches * PackBatches.PacksPerBatch + 200;
+
+    [Theory]
+    [MemberData(nameof(Providers.Both), MemberType = typeof(Providers))]
+    public async Task An_export_to_a_slow_client_shows_one_moment_and_does_not_hold_up_saves(DatabaseProvider provider)
+    {
+        await using var database = TestDatabase.Create(provider);
+        await using var app = await StartAsync(database);
+        var last = await CreatePacksAsync(app, ManyPacks);
+        var client = new GatedStream();
+
+        var export = app.GetRequiredService<ResultsCsvWriter>().WriteAsync(PackFilter.All, client);
+        await client.FirstWrite.WaitAsync(TimeSpan.FromSeconds(60));
+
+        // The export is under way and its client is not reading: a save to a pack it has not reached yet goes through.
+        var saved = await app.GetRequiredService<PackRecorder>()
+            .SaveStageAsync(new StageSave(last, 1, [new CheckInput("1.1.1", QcResult.Ok, QcResult.Ok)], Technician, Inspector, null), Person)
+            .WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(saved.Succeeded, saved.Message);
+        client.Release();
+        var rows = await export.WaitAsync(TimeSpan.FromSeconds(60));
+
+        var table = MasterAndCsvTests.ReadCsv(Encoding.UTF8.GetString(client.ToArray()[3..]));
+        Assert.Equal(ManyPacks * app.GetRequiredService<ProcessRoute>().AllChecks.Count(), rows);
+        Assert.Equal(rows + 1, table.Count);
+        // The file shows the database as it was when the export started, not half before and half after the save.
+        var row = table.Single(r => r[0] == last && r[12] == "1.1.1");
+        Assert.Equal(("Not started", "", ""), (row[6], row[7], row[14]));
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers.Both), MemberType = typeof(Providers))]
+    public async Task A_client_that_goes_away_ends_the_export_and_frees_the_database(DatabaseProvider provider)
+    {
+        await using var database = TestDatabase.Create(provider);
+        await using var app = await StartAsync(database);
+        var last = await CreatePacksAsync(app, ManyPacks);
+
+        var export = app.GetRequiredService<ResultsCsvWriter>().WriteAsync(PackFilter.All, new BrokenStream());
+
+        await Assert.ThrowsAsync<IOException>(() => export.WaitAsync(TimeSpan.FromSeconds(60)));
+        var saved = await app.GetRequiredService<PackRecorder>()
+            .SaveStageAsync(new StageSave(last, 1, [new CheckInput("1.1.1", QcResult.Ok, QcResult.Ok)], Technician, Inspector, null), Person)
+            .WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(saved.Succeeded, saved.Message);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(3)]
+    public async Task Every_pack_comes_in_order_with_its_own_results_however_many_connections_read_them(int fillers)
+    {
+        await using var database = TestDatabase.Create(DatabaseProvider.Sqlite);
+        await using var app = await StartAsync(database);
+        await CreatePacksAsync(app, ManyPacks, withResults: true);
+        var route = app.GetRequiredService<ProcessRoute>();
+        var writer = new ResultsCsvWriter(app.GetRequiredService<IDbContextFactory<MesDbContext>>(), route, app.GetRequiredService<PlantClock>())
+        {
+            SqliteFillers = fillers,
+        };
+
+        using var file = new MemoryStream();
+        var rows = await writer.WriteAsync(PackFilter.All, file);
+
+        var table = MasterAndCsvTests.ReadCsv(Encoding.UTF8.GetString(file.ToArray()[3..]));
+        var checks = route.AllChecks.Count();
+        Assert.Equal(ManyPacks * checks, rows);
+        for (var i = 1; i <= ManyPacks; i++)
+        {
+            var first = (i - 1) * checks + 1;
+            Assert.All(table.Skip(first).Take(checks), row => Assert.Equal($"BP-S-{i:D4}", row[0]));
+            var voltage = table.Skip(first).Take(checks).Single(r => r[12] == "1.1.1");
+            Assert.Equal(($"T-{i}", "In progress", "OK", "NOT OK", "N/A"), (voltage[7], voltage[6], voltage[14], voltage[16], table.Skip(first).Take(checks).Single(r => r[12] == "1.1.2")[14]));
+            Assert.Equal(i / 1000.0, double.Parse(voltage[15], System.Globalization.CultureInfo.InvariantCulture));
+            Assert.Equal("", voltage[17]);
+        }
+    }
+
+    /// <summary>Packs written straight to the database (hundreds of them, quickly); with results: stage 1 in progress
+    /// by technician T-i, check 1.1.1 OK / NOT OK with i/1000 measured on Module X, check 1.1.2 N/A.</summary>
+    private static async Task<string> CreatePacksAsync(IServiceProvider app, int count, bool withResults = false)
+    {
+        var now = DateTime.UtcNow;
+        await using var db = await app.OpenAsync();
+        db.Packs.AddRange(Enumerable.Range(1, count).Select(i => new Pack
+        {
+            PackId = $"BP-S-{i:D4}", ModuleXSerial = $"MX-{i}", CreatedUtc = now, UpdatedUtc = now, Status = PackStatus.NotStarted, CurrentStage = 1,
+            Stages = withResults
+                ?
+                [
+                    new StageRecord
+                    {
+                        StageNumber = 1, Status = StageStatus.InProgress, Technician = $"T-{i}", StartedUtc = now, UpdatedUtc = now, Version = 1,
+                        Results =
+                        [
+                            new CheckResult { CheckCode = "1.1.1", ModuleX = QcResult.Ok, ModuleY = QcResult.NotOk, MeasuredX = i / 1000.0, UpdatedUtc = now },
+                            new CheckResult { CheckCode = "1.1.2", ModuleX = QcResult.NotApplicable, ModuleY = QcResult.NotApplicable, UpdatedUtc = now },
+                        ],
+                    },
+                ]
+                : [],
+        }));
+        await db.SaveChangesAsync();
+        return $"BP-S-{count:D4}";
+    }
+
+    /// <summary>A client that takes the first write and then stops reading until released.</summary>
+    private sealed class GatedStream : MemoryStream
+    {
+        private readonly TaskCompletionSource _first = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task FirstWrite => _first.Task;
+        public void Release() => _release.TrySetResult();
+
+        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken ct = default)
+        {
+            _first.TrySetResult();
+            await _release.Task.WaitAsync(ct);
+            await base.WriteAsync(buffer, ct);
+        }
+    }
+
+    /// <summary>A client whose connection is gone.</summary>
+    private sealed class BrokenStream : MemoryStream
+    {
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken ct = default) =>
+            ValueTask.FromException(new IOException("The client closed the connection."));
+    }
+}
