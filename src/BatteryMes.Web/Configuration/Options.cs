@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using Microsoft.Extensions.Options;
 
 namespace BatteryMes.Web.Configuration;
@@ -60,6 +62,30 @@ public sealed class ServerOptions
 
     /// <summary>The plant's time zone for display (IANA or Windows id). Empty: the server's local zone.</summary>
     public string TimeZone { get; set; } = "";
+
+    /// <summary>Reverse proxies (nginx, IIS) in front of the app: IP addresses or networks (10.0.0.0/24), separated by ';'
+    /// or ','. Only a request that arrives from one of them has its X-Forwarded-For / X-Forwarded-Proto believed (the
+    /// audit log then records the client's address, not the proxy's). Empty: those headers are ignored.</summary>
+    public string TrustedProxies { get; set; } = "";
+
+    public IEnumerable<string> TrustedProxyEntries() =>
+        TrustedProxies.Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    /// <summary>One address (a network of one) or a network in CIDR form. IPv4 addresses must have four parts: .NET
+    /// alone would read "8501" (a port typed by mistake) as the address 0.0.33.53.</summary>
+    public static bool TryParseProxy(string entry, out IPNetwork network)
+    {
+        network = default;
+        var address = entry.Split('/')[0];
+        if (!address.Contains(':') && address.Count(c => c == '.') != 3) return false;
+        if (!entry.Contains('/'))
+        {
+            if (!IPAddress.TryParse(entry, out var single)) return false;
+            network = new IPNetwork(single, single.AddressFamily == AddressFamily.InterNetwork ? 32 : 128);
+            return true;
+        }
+        return IPNetwork.TryParse(entry, out network);
+    }
 }
 
 internal sealed class DatabaseOptionsValidator : IValidateOptions<DatabaseOptions>
@@ -101,6 +127,9 @@ internal sealed class ServerOptionsValidator : IValidateOptions<ServerOptions>
             try { TimeZoneInfo.FindSystemTimeZoneById(options.TimeZone); }
             catch (Exception) { errors.Add($"{ServerOptions.Section}:TimeZone '{options.TimeZone}' is not a known time zone (use e.g. 'Asia/Kolkata' or 'Europe/Berlin')."); }
         }
+        foreach (var entry in options.TrustedProxyEntries().Where(e => !ServerOptions.TryParseProxy(e, out _)))
+            errors.Add($"{ServerOptions.Section}:TrustedProxies has '{entry}', which is not an IP address (127.0.0.1, ::1) or a network " +
+                "in CIDR form (10.0.0.0/24); separate several with ';'.");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

@@ -26,7 +26,7 @@ public static partial class PackIdentifier
     {
         if (string.IsNullOrWhiteSpace(id)) return "Enter a pack ID. " + AllowedDescription;
         if (id.Length > MaxLength) return $"The pack ID is {id.Length} characters long; the limit is {MaxLength}. " + AllowedDescription;
-        if (!Pattern().IsMatch(id)) return $"'{Shorten(id)}' is not a valid pack ID. " + AllowedDescription;
+        if (!Pattern().IsMatch(id)) return $"'{EchoedInput.Display(id, MaxLength)}' is not a valid pack ID. " + AllowedDescription;
         if (DeviceName().IsMatch(id))
             return $"'{id}' cannot be a pack ID: Windows reserves it as a device name, so its report and label files could not be saved. Add a prefix (for example BP-{id}).";
         return null;
@@ -55,8 +55,6 @@ public static partial class PackIdentifier
         var error = Validate(text);
         return error is null ? ScanReading.Success(text) : ScanReading.Fail(error);
     }
-
-    private static string Shorten(string s) => s.Length <= 40 ? s : s[..40] + "...";
 }
 
 public readonly record struct ScanReading(string? PackId, string? Error)

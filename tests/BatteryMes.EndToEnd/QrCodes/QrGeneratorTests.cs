@@ -62,6 +62,36 @@ public sealed partial class QrGeneratorTests(BrowserFixture browser) : IAsyncLif
         await page.Context.CloseAsync();
     }
 
+    [Theory]
+    [InlineData(768, 0.9)]
+    [InlineData(1024, 0.9)]
+    [InlineData(1280, 0.5)]
+    public async Task On_a_tablet_the_form_takes_the_width_and_the_preview_comes_under_it(int width, double share)
+    {
+        var page = await browser.NewPageAsync(width: width, height: 900);
+        await page.GotoInteractiveAsync(_app.Url("/qr"));
+        var form = page.Locator(".mud-paper", new() { Has = page.GetByText("Which IDs") });
+        var content = page.Locator(".mud-main-content .mud-container").First;
+
+        await page.GetByLabel("Prefix").FillAsync("TAB-");
+        await page.GetByLabel("Start number").FillAsync("1");
+        await page.GetByLabel("Number of labels").FillAsync("3");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Preview" }).ClickAsync();
+        await Expect(page.GetByText("3 labels: TAB-0001 to TAB-0003")).ToBeVisibleAsync();
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Path.GetTempPath(), $"batterymes-qr-form-{width}.png"), FullPage = true });
+
+        // Boxes are relative to the scrolled viewport: measure them together, after the page has settled.
+        var formBox = (await form.BoundingBoxAsync())!;
+        var contentBox = (await content.BoundingBoxAsync())!;
+        Assert.True(formBox.Width >= share * contentBox.Width, $"the form is {formBox.Width:0} px of {contentBox.Width:0} px at {width} px");
+        var preview = (await page.Locator(".mud-paper", new() { Has = page.GetByText("First payload") }).BoundingBoxAsync())!;
+        if (share > 0.5) Assert.True(preview.Y >= formBox.Y + formBox.Height, "below the large-screen breakpoint the preview sits under the form");
+        else Assert.True(preview.X >= formBox.X + formBox.Width, "on a wide screen the preview sits beside the form");
+        foreach (var name in new[] { "Preview", "Generate labels", "Continue numbering" })
+            Assert.True((await page.GetByRole(AriaRole.Button, new() { Name = name }).BoundingBoxAsync())!.Height >= 40, $"'{name}' is a large button");
+        await page.Context.CloseAsync();
+    }
+
     [Fact]
     public async Task A_duplicate_in_the_batch_is_flagged_and_the_user_can_skip_it()
     {

@@ -67,6 +67,21 @@ public class DataEntryApiTests
         Assert.Contains("stages 1 to 8", await stage.Content.ReadAsStringAsync());
     }
 
+    [Fact]
+    public async Task A_pack_id_with_a_right_to_left_override_is_quoted_escaped_in_the_problem()
+    {
+        await using var api = await Api.StartAsync(DatabaseProvider.Sqlite);
+
+        var created = await api.Client.PostAsJsonAsync("/api/packs", new { packId = "\u202E1-PB" });
+        var opened = await api.Client.GetAsync("/api/packs/%E2%80%AEBP-1");
+
+        var refusal = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString();
+        var unknown = (await opened.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString();
+        Assert.StartsWith("'<U+202E>1-PB' is not a valid pack ID.", refusal);
+        Assert.StartsWith("Pack <U+202E>BP-1 is not registered.", unknown);
+        Assert.DoesNotContain('\u202E', refusal + unknown);
+    }
+
     [Theory]
     [MemberData(nameof(Providers.Both), MemberType = typeof(Providers))]
     public async Task Saves_without_if_match_merge_and_absent_values_are_left_alone(DatabaseProvider provider)

@@ -39,4 +39,42 @@ public class PackIdentifierTests
         Assert.False(reading.IsValid);
         Assert.Contains(expected, reading.Error);
     }
+
+    /// <summary>Bidirectional overrides and isolates, marks, C0 and C1 controls, separators: each would make the message
+    /// read differently (or break its line) if it were echoed as it is.</summary>
+    public static TheoryData<char> HiddenCharacters => new()
+    {
+        '\u202A', '\u202B', '\u202C', '\u202D', '\u202E', '\u2066', '\u2067', '\u2068', '\u2069',
+        '\u200E', '\u200F', '\u061C', '\u200B', '\u0000', '\u0007', '\u001B', '\u007F', '\u0085', '\u009B', '\u2028', '\u2029',
+    };
+
+    [Theory]
+    [MemberData(nameof(HiddenCharacters))]
+    public void A_refused_id_is_quoted_with_its_hidden_characters_shown_escaped(char hidden)
+    {
+        var message = PackIdentifier.Validate($"BP-{hidden}1-ZZ");
+
+        Assert.NotNull(message);
+        Assert.Contains($"'BP-<U+{(int)hidden:X4}>1-ZZ' is not a valid pack ID", message);
+        Assert.DoesNotContain(message, ch => ch == hidden);
+    }
+
+    [Fact]
+    public void A_scanned_label_with_a_right_to_left_override_is_refused_without_reordering_the_message()
+    {
+        // Shown raw, U+202E would make the quoted ID read "BP-2026-0001" backwards and the rest of the line with it.
+        var reading = PackIdentifier.ReadScan("http://mes/entry/%E2%80%AE1000-6202-PB");
+
+        Assert.False(reading.IsValid);
+        Assert.StartsWith("'<U+202E>1000-6202-PB' is not a valid pack ID.", reading.Error);
+    }
+
+    [Fact]
+    public void An_echoed_text_is_cut_after_its_limit_and_a_broken_surrogate_shows_as_a_replacement()
+    {
+        Assert.Equal("abc...", EchoedInput.Display("abcdef", 3));
+        Assert.Equal("abc", EchoedInput.Display("abc", 3));
+        Assert.Equal("a\uFFFDb", EchoedInput.Display("a\uD800b", 10));
+        Assert.Equal("Stück 😀", EchoedInput.Display("Stück 😀", 10));
+    }
 }

@@ -104,6 +104,58 @@ public class QrDecoderTests
         Assert.Contains("megapixels", result.Error);
     }
 
+    [Fact]
+    public void A_60_megapixel_png_is_decoded_shrunk_and_its_small_code_is_read()
+    {
+        // 9000 x 6667 at full size would hold 240 MB of pixels; the readings never look at more than 2800 pixels a side.
+        using var codec = SKCodec.Create(SKData.CreateCopy(LargePng.Value));
+        using var decoded = QrDecoder.DecodeUpright(codec, out var incomplete);
+
+        Assert.NotNull(decoded);
+        Assert.False(incomplete);
+        Assert.Equal((3000, 2223), (decoded.Width, decoded.Height));
+        Assert.Equal(LabelUrl, _decoder.Decode(LargePng.Value).Text);
+    }
+
+    [Fact]
+    public void A_cut_off_large_png_still_gives_the_code_above_the_cut_and_grey_below_it()
+    {
+        var png = LargePng.Value;
+        var cut = png[..(png.Length * 3 / 5)];
+
+        using var codec = SKCodec.Create(SKData.CreateCopy(cut));
+        using var decoded = QrDecoder.DecodeUpright(codec, out var incomplete);
+
+        Assert.True(incomplete);
+        Assert.Equal(new SKColor(128, 128, 128), decoded!.GetPixel(decoded.Width / 2, decoded.Height - 1));
+        Assert.Equal(LabelUrl, _decoder.Decode(cut).Text);
+    }
+
+    [Fact]
+    public void A_picture_longer_than_any_camera_makes_is_refused_before_decoding()
+    {
+        var result = _decoder.Decode(PngHeaderOnly(width: 70000, height: 100));
+
+        Assert.False(result.Succeeded);
+        Assert.Contains("70000 x 100 pixels; a side may be at most 65535 pixels", result.Error);
+    }
+
+    /// <summary>A 60 MP grey PNG (a few hundred KB: a flat scene) with a 450-pixel label near the top.</summary>
+    private static readonly Lazy<byte[]> LargePng = new(() =>
+    {
+        using var label = SKBitmap.Decode(LabelPng(LabelUrl, 10));
+        using var photo = new SKBitmap(new SKImageInfo(9000, 6667, SKColorType.Gray8, SKAlphaType.Opaque));
+        using (var canvas = new SKCanvas(photo))
+        {
+            canvas.Clear(new SKColor(100, 100, 100));
+            using var white = new SKPaint { Color = SKColors.White };
+            canvas.DrawRect(5000, 700, 700, 700, white);
+            using var image = SKImage.FromBitmap(label);
+            canvas.DrawImage(image, new SKRect(5125, 825, 5575, 1275), new SKSamplingOptions(SKFilterMode.Linear));
+        }
+        return Encode(photo, SKEncodedImageFormat.Png, 100);
+    });
+
     internal static byte[] LabelPng(string payload, int pixelsPerModule)
     {
         using var generator = new QRCodeGenerator();

@@ -157,7 +157,7 @@ public static class DataEntryApi
     private static ProblemHttpResult Problem(int status, string title, string detail) => TypedResults.Problem(detail, statusCode: status, title: title);
 
     private static IResult NotRegistered(string packId) =>
-        Problem(StatusCodes.Status404NotFound, "Pack not found", $"Pack {packId} is not registered. Create it with POST /api/packs.");
+        Problem(StatusCodes.Status404NotFound, "Pack not found", $"Pack {EchoedInput.Display(packId, PackIdentifier.MaxLength)} is not registered. Create it with POST /api/packs.");
 
     private static IResult NoSuchStage(ProcessRoute route, int stageNumber) =>
         Problem(StatusCodes.Status404NotFound, "Stage not found", $"There is no stage {stageNumber}; the route has stages 1 to {route.StageCount}.");

@@ -5,8 +5,8 @@ using Serilog.Events;
 
 namespace BatteryMes.Web.Features.Operations;
 
-/// <summary>How the process is hosted: as a systemd or Windows service, where it listens (HTTP and HTTPS), HTTP to
-/// HTTPS redirection, and rolling log files. Program.cs calls <see cref="AddHosting"/> once.</summary>
+/// <summary>How the process is hosted: as a systemd or Windows service, where it listens (HTTP and HTTPS), behind which
+/// reverse proxies, HTTP to HTTPS redirection, and rolling log files. Program.cs calls <see cref="AddHosting"/> once.</summary>
 public static class ServiceHosting
 {
     public const string ServiceName = "BatteryMes";
@@ -31,6 +31,8 @@ public static class ServiceHosting
         builder.Services.AddWindowsService(o => o.ServiceName = ServiceName);
 
         AddLogFiles(builder, home);
+        // Before the HTTPS start-up filter: its redirection must see the scheme the proxy forwarded.
+        builder.AddTrustedProxies(server);
 
         var https = builder.Configuration.ReadValidated(HttpsOptions.Section, new HttpsOptionsValidator(home));
         var urls = ListenUrls(builder.Configuration[WebHostDefaults.ServerUrlsKey], server.Urls, https);

@@ -259,9 +259,9 @@ public sealed partial class LabelBatchService(
         if (text.Length > MaxBaseUrlLength)
             return $"The base URL is {text.Length} characters long; the limit is {MaxBaseUrlLength}. Use the server's short LAN name or address.";
         if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps) || string.IsNullOrEmpty(uri.Host))
-            return $"The base URL '{Shorten(text)}' is not a web address. Enter the address devices reach Battery MES at, starting with http:// or https:// (e.g. http://192.168.1.20:8501).";
+            return $"The base URL '{EchoedInput.Display(text, 60)}' is not a web address. Enter the address devices reach Battery MES at, starting with http:// or https:// (e.g. http://192.168.1.20:8501).";
         if (!string.IsNullOrEmpty(uri.Query) || !string.IsNullOrEmpty(uri.Fragment))
-            return $"The base URL '{Shorten(text)}' must not contain '?' or '#': give only the address, e.g. http://192.168.1.20:8501.";
+            return $"The base URL '{EchoedInput.Display(text, 60)}' must not contain '?' or '#': give only the address, e.g. http://192.168.1.20:8501.";
         return null;
     }
 
@@ -275,9 +275,9 @@ public sealed partial class LabelBatchService(
     private List<(string Id, int? Number)> ReadRange(LabelBatchRequest request, List<string> errors)
     {
         var prefix = request.Prefix ?? "";
-        var unsafeChars = UrlUnsafe().Matches(prefix).Select(m => m.Value == " " ? "space" : $"'{m.Value}'").Distinct().ToList();
+        var unsafeChars = UrlUnsafe().Matches(prefix).Select(m => m.Value == " " ? "space" : $"'{EchoedInput.Display(m.Value, 1)}'").Distinct().ToList();
         if (unsafeChars.Count > 0)
-            errors.Add($"The prefix '{Shorten(prefix)}' contains {string.Join(", ", unsafeChars)}, which cannot go in a label URL or a pack ID. Use letters, digits, '-', '_' or '.'.");
+            errors.Add($"The prefix '{EchoedInput.Display(prefix, 60)}' contains {string.Join(", ", unsafeChars)}, which cannot go in a label URL or a pack ID. Use letters, digits, '-', '_' or '.'.");
         if (request.Count is null or < 1)
             errors.Add($"Enter how many labels to make: 1 to {MaxBatchSize}.");
         else if (request.Count > MaxBatchSize)
@@ -391,8 +391,6 @@ public sealed partial class LabelBatchService(
         errors.Count <= MaxErrorsShown ? errors : [.. errors.Take(MaxErrorsShown), $"... and {errors.Count - MaxErrorsShown} more problems."];
 
     private static string? FirstNonEmpty(params string?[] values) => values.FirstOrDefault(v => !string.IsNullOrWhiteSpace(v))?.Trim();
-
-    private static string Shorten(string s) => s.Length <= 60 ? s : s[..60] + "...";
 }
 
 /// <summary>At start, clears away the label staging folders a crash left behind (see

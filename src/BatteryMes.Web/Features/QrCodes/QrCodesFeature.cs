@@ -1,3 +1,4 @@
+using BatteryMes.Web.Domain;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 
@@ -64,5 +65,5 @@ public static class QrCodesFeature
     }
 
     private static IResult NotFound(string batchId) =>
-        Results.Problem(title: "No such label batch", detail: $"There is no saved label batch '{batchId}'.", statusCode: StatusCodes.Status404NotFound);
+        Results.Problem(title: "No such label batch", detail: $"There is no saved label batch '{EchoedInput.Display(batchId, 60)}'.", statusCode: StatusCodes.Status404NotFound);
 }
