@@ -74,12 +74,18 @@ public class DataEntryApiTests
 
         var created = await api.Client.PostAsJsonAsync("/api/packs", new { packId = "\u202E1-PB" });
         var opened = await api.Client.GetAsync("/api/packs/%E2%80%AEBP-1");
+        var completed = await api.Client.PostAsync("/api/packs/%E2%80%AEBP-1/stages/1/complete", null);
+        var saved = await api.Client.PutAsJsonAsync("/api/packs/%E2%80%AEBP-1/stages/1", new { technician = "T", results = Array.Empty<object>() });
 
         var refusal = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString();
         var unknown = (await opened.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString();
+        var notCompleted = (await completed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString();
+        var notSaved = (await saved.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString();
         Assert.StartsWith("'<U+202E>1-PB' is not a valid pack ID.", refusal);
         Assert.StartsWith("Pack <U+202E>BP-1 is not registered.", unknown);
-        Assert.DoesNotContain('\u202E', refusal + unknown);
+        Assert.StartsWith("Pack <U+202E>BP-1 is not registered.", notCompleted);
+        Assert.StartsWith("'<U+202E>BP-1' is not a valid pack ID.", notSaved);
+        Assert.DoesNotContain('\u202E', refusal + unknown + notCompleted + notSaved);
     }
 
     [Theory]

@@ -214,7 +214,7 @@ public sealed class PackRecorder(
             committed = false;
             await using var tx = await db.Database.BeginTransactionAsync(ct);
             var pack = await StageSaveReader.ReadAsync(db, save.PackId, stage.Number, ct);
-            if (pack is null) return RecordingResult.Fail(RecordingStatus.NotFound, $"Pack {save.PackId} is not registered. Create it first.");
+            if (pack is null) return RecordingResult.Fail(RecordingStatus.NotFound, $"Pack {EchoedInput.Display(save.PackId, PackIdentifier.MaxLength)} is not registered. Create it first.");
 
             var blocker = await BlockerForAsync(db, pack, stage.Number, ct);
             if (blocker is not null) return RecordingResult.Fail(RecordingStatus.Blocked, blocker.Describe(), blocker);
@@ -306,7 +306,7 @@ public sealed class PackRecorder(
             await using var tx = await db.Database.BeginTransactionAsync(ct);
             await LockPackAsync(db, packId, ct);
             var pack = await LoadPackForWriteAsync(db, packId, stage.Number, ct);
-            if (pack is null) return RecordingResult.Fail(RecordingStatus.NotFound, $"Pack {packId} is not registered.");
+            if (pack is null) return RecordingResult.Fail(RecordingStatus.NotFound, $"Pack {EchoedInput.Display(packId, PackIdentifier.MaxLength)} is not registered.");
             var blocker = await BlockerForAsync(db, pack, stage.Number, ct);
             if (blocker is not null) return RecordingResult.Fail(RecordingStatus.Blocked, blocker.Describe(), blocker);
             var record = pack.Stages.FirstOrDefault(s => s.StageNumber == stage.Number);
@@ -348,7 +348,7 @@ public sealed class PackRecorder(
             await using var tx = await db.Database.BeginTransactionAsync(ct);
             await LockPackAsync(db, packId, ct);
             var pack = await LoadPackForWriteAsync(db, packId, stage.Number, ct);
-            if (pack is null) return RecordingResult.Fail(RecordingStatus.NotFound, $"Pack {packId} is not registered.");
+            if (pack is null) return RecordingResult.Fail(RecordingStatus.NotFound, $"Pack {EchoedInput.Display(packId, PackIdentifier.MaxLength)} is not registered.");
             var record = pack.Stages.FirstOrDefault(s => s.StageNumber == stage.Number);
             if (record?.CompletedUtc is null) return RecordingResult.Fail(RecordingStatus.Invalid, $"Stage {stage.Number} ({stage.Name}) is not completed; there is nothing to reopen.");
             var old = record.CompletedUtc.Value.ToString("O");
