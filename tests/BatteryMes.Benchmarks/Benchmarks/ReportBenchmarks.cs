@@ -58,9 +58,6 @@ public class ResultsCsvBenchmarks : FeatureBenchmarkBase
     {
         Start("csv", Packs, writes: false);
         _csv = Services.GetRequiredService<ResultsCsvWriter>();
-        // The plan of the export's one query on SQLite, for the log: a scan of Packs and two index searches, no sort.
-        if (Provider == BatteryMes.Web.Configuration.DatabaseProvider.Sqlite)
-            Console.WriteLine(Services.GetRequiredService<PackReportReader>().ExplainAsync(PackFilter.All).GetAwaiter().GetResult());
         GC.Collect();
         _heapBefore = GC.GetTotalMemory(forceFullCollection: true);
     }
