@@ -161,8 +161,9 @@ public class BackupServiceBenchmarks : FeatureBenchmarkBase
     public void RemoveSnapshots()
     {
         SqliteConnection.ClearAllPools();
-        if (!Directory.Exists(Folder)) return;
-        foreach (var f in Directory.GetFiles(Folder, "*", SearchOption.AllDirectories)) File.Delete(f);
+        if (Directory.Exists(Folder))
+            foreach (var f in Directory.GetFiles(Folder, "*", SearchOption.AllDirectories)) File.Delete(f);
+        DiskState.Settle();
     }
 
     [GlobalCleanup]

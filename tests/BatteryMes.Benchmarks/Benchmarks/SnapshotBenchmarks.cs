@@ -35,6 +35,7 @@ public class SnapshotBenchmarks
     {
         SqliteConnection.ClearAllPools();
         foreach (var f in Directory.GetFiles(_folder)) File.Delete(f);
+        DiskState.Settle();
     }
 
     [Benchmark(Baseline = true, Description = "Plain cp of the database file")]

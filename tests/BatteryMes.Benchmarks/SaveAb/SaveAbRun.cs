@@ -93,11 +93,11 @@ public static class SaveAbRun
             var gen2 = GC.CollectionCount(2);
             var wal = WalBytes();
             var bytes = GC.GetTotalAllocatedBytes(precise: true);
-            var cpu = ProcessCpuMs();
+            var cpu = CpuClock.Ms();
             var clock = Stopwatch.StartNew();
             var result = newPath ? await recorder.SaveStageAsync(save, actor) : await legacy.SaveStageAsync(save, actor);
             var ms = clock.Elapsed.TotalMilliseconds;
-            var cpuMs = ProcessCpuMs() - cpu;
+            var cpuMs = CpuClock.Ms() - cpu;
             if (statements.Durations is { } durations)
             {
                 durations["total"] = ms;
@@ -180,19 +180,6 @@ public static class SaveAbRun
 
     private static readonly Dictionary<string, List<double>> NewSections = [];
 
-    /// <summary>User plus system CPU time of the whole process in ms, to the microsecond (getrusage), where
-    /// Process.TotalProcessorTime counts in 10 ms clock ticks on Linux. CPU time hardly depends on how busy the
-    /// machine is, so it is the steadier A/B figure on a shared machine.</summary>
-    private static double ProcessCpuMs()
-    {
-        if (!OperatingSystem.IsLinux()) return Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds;
-        var usage = new long[18];
-        _ = getrusage(0, usage);
-        return (usage[0] + usage[2]) * 1000.0 + (usage[1] + usage[3]) / 1000.0;
-    }
-
-    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
-    private static extern int getrusage(int who, long[] usage);
 
     private static double Percentile(IReadOnlyList<double> sorted, double p)
     {

@@ -59,11 +59,14 @@ public static class SnapshotFile
     /// it durable once, before it is called verified. Measured at 100,000 packs this brings the copy from about 7x to
     /// about 2.2x a plain cp (README, Backups).
     /// The source is read through a memory map for the copy: without it SQLite reads every 4 KB page with its own
-    /// pread (about 300,000 calls at 100,000 packs, a third of the copy's system time); with it there are none. What
-    /// is left is one 4 KB pwrite per page on the destination, which the backup API cannot batch: that is why the
-    /// copy stays above a plain cp (one in-kernel copy_file_range). The map is read-only and closed with the
-    /// connection; pages still in the WAL are read from the WAL as before.</remarks>
-    public static void CopyOnline(string sourceFile, string destination)
+    /// pread (about 300,000 calls at 100,000 packs, a third of the copy's system time); with it there are none.
+    /// The destination's pager works in <see cref="CopyPageBytes"/> pages: the backup API then packs four 4 KB source
+    /// pages into each destination page and writes it with one pwrite, a quarter of the calls of a same-size copy
+    /// (this is SQLite's own path for a destination whose page size differs, made for that case; the file it
+    /// leaves holds the source's pages byte for byte and says the source's page size). Measured at 100,000 packs
+    /// (README, Backups) this took the copy from about 4.5x to about 1.6x a plain cp. The map is read-only and closed
+    /// with the connection; pages still in the WAL are read from the WAL as before.</remarks>
+    public static void CopyOnline(string sourceFile, string destination, int pageBytes = CopyPageBytes)
     {
         using var source = new SqliteConnection(ConnectionString(sourceFile, SqliteOpenMode.ReadWrite));
         using var target = new SqliteConnection(ConnectionString(destination));
@@ -72,10 +75,18 @@ public static class SnapshotFile
         Execute(source, $"PRAGMA mmap_size={MmapBytes};");
         Execute(target, "PRAGMA synchronous=OFF;");
         Execute(target, "PRAGMA journal_mode=OFF;");
+        // A new database takes its page size from its first write; the backup would otherwise set it to the source's.
+        // The placeholder table goes with everything else the backup replaces.
+        pageBytes = Math.Max(pageBytes, Convert.ToInt32(Scalar(source, "PRAGMA page_size;")));
+        Execute(target, $"PRAGMA page_size={pageBytes}; CREATE TABLE \"CopyPlaceholder\" (\"Id\" INTEGER);");
         source.BackupDatabase(target);
         // A snapshot is a single self-contained file: no WAL side files when someone opens it later.
         Execute(target, "PRAGMA journal_mode=DELETE;");
     }
+
+    /// <summary>The destination's page size during an online copy (see <see cref="CopyOnline"/>). 16 KB measured best:
+    /// 64 KB pages cost more system time than they save in calls.</summary>
+    internal const int CopyPageBytes = 16 * 1024;
 
     /// <summary>Forces a written snapshot to disk (one fsync of the whole file).</summary>
     public static void Flush(string file)
