@@ -134,7 +134,7 @@ public class ResultsCsvBenchmarks : FeatureBenchmarkBase
         }
     }
 
-    private sealed class CountingStream : Stream
+    internal sealed class CountingStream : Stream
     {
         private long _length;
         public override bool CanRead => false;

@@ -57,28 +57,18 @@ public static class SnapshotAbRun
         }
         foreach (var f in Directory.GetFiles(folder)) File.Delete(f);
 
-        var cpMedian = Median(wall[methods[0].Name]);
-        var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"# Snapshot copy against cp, {packs:N0} packs ({new FileInfo(source).Length / 1048576.0:N0} MB), {rounds} interleaved rounds");
-        text.AppendLine();
-        text.AppendLine(CultureInfo.InvariantCulture, $"Run {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC. Machine: {ResultsTable.MachineDescription()}. Load average at start: {loadAtStart}; at the end: {ResultsTable.LoadAverage()}.");
-        text.AppendLine();
+        var cpMedian = Timings.Median(wall[methods[0].Name]);
+        var text = Timings.Report($"Snapshot copy against cp, {packs:N0} packs ({new FileInfo(source).Length / 1048576.0:N0} MB), {rounds} interleaved rounds", loadAtStart);
         text.AppendLine("| method | wall median | wall min | wall max | x cp (median) | CPU median (user + system) |");
         text.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: |");
         foreach (var m in methods)
         {
             var w = wall[m.Name];
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"| {m.Name} | {Ms(Median(w))} | {Ms(w.Min())} | {Ms(w.Max())} | {Median(w) / cpMedian:0.00} | {Ms(Median(cpu[m.Name]))} |");
+                $"| {m.Name} | {Ms(Timings.Median(w))} | {Ms(w.Min())} | {Ms(w.Max())} | {Timings.Median(w) / cpMedian:0.00} | {Ms(Timings.Median(cpu[m.Name]))} |");
         }
         return text.ToString();
     }
 
     private static string Ms(double ms) => ms >= 1000 ? $"{ms / 1000:0.00} s" : $"{ms:0} ms";
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
-    }
 }

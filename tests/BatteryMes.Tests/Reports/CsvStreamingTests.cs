@@ -15,8 +15,7 @@ namespace BatteryMes.Tests.Reports;
 /// need more packs than the buffers between the two hold, so the reader has to wait for a slow client.</summary>
 public class CsvStreamingTests
 {
-    /// <summary>More than the writer takes before its first send (1 MB, about 120 empty packs) plus every buffer the reader can
-    /// fill while the client does not read.</summary>
+    /// <summary>More than every buffer the readers can fill while the client does not read, twice over.</summary>
     private const int ManyPacks = 2 * PackBatches.Batches * PackBatches.PacksPerBatch + 200;
 
     [Theory]
@@ -82,6 +81,7 @@ public class CsvStreamingTests
         using var file = new MemoryStream();
         var rows = await writer.WriteAsync(PackFilter.All, file);
 
+        Assert.Equal(Math.Max(fillers, 1), writer.LastReaders);
         var table = MasterAndCsvTests.ReadCsv(Encoding.UTF8.GetString(file.ToArray()[3..]));
         var checks = route.AllChecks.Count();
         Assert.Equal(ManyPacks * checks, rows);
@@ -94,6 +94,33 @@ public class CsvStreamingTests
             Assert.Equal(i / 1000.0, double.Parse(voltage[15], System.Globalization.CultureInfo.InvariantCulture));
             Assert.Equal("", voltage[17]);
         }
+    }
+
+    [Fact]
+    public async Task A_database_nobody_has_written_to_since_the_app_started_is_still_read_by_several_connections_on_one_snapshot()
+    {
+        await using var database = TestDatabase.Create(DatabaseProvider.Sqlite);
+        await using (var first = await StartAsync(database))
+            await CreatePacksAsync(first, ManyPacks, withResults: true);
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        var file = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(database.ConnectionString).DataSource;
+        await using var app = await StartAsync(database);
+        // SQLite gives no snapshot of a WAL that nothing has been written to since the database was opened.
+        Assert.True(!File.Exists(file + "-wal") || new FileInfo(file + "-wal").Length == 0, "The test needs a database with an unwritten WAL.");
+        var writer = new ResultsCsvWriter(app.GetRequiredService<IDbContextFactory<MesDbContext>>(), app.GetRequiredService<ProcessRoute>(), app.GetRequiredService<PlantClock>())
+        {
+            SqliteFillers = 2,
+        };
+
+        using var csv = new MemoryStream();
+        var rows = await writer.WriteAsync(PackFilter.All, csv);
+
+        Assert.Equal(2, writer.LastReaders);
+        Assert.Equal(ManyPacks * app.GetRequiredService<ProcessRoute>().AllChecks.Count(), rows);
+        var table = MasterAndCsvTests.ReadCsv(Encoding.UTF8.GetString(csv.ToArray()[3..]));
+        Assert.Equal("T-7", table.First(r => r[0] == "BP-S-0007")[7]);
+        await using var db = await app.OpenAsync();
+        Assert.Equal(ManyPacks, await db.Packs.CountAsync());
     }
 
     /// <summary>Packs written straight to the database (hundreds of them, quickly); with results: stage 1 in progress

@@ -4,19 +4,58 @@ using System.Threading.Channels;
 using BatteryMes.Web.Configuration;
 using BatteryMes.Web.Data;
 using BatteryMes.Web.Domain;
+using CsvHelper;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using SQLitePCL;
 
 namespace BatteryMes.Web.Features.Reports;
 
-/// <summary>A few packs of the export, passed from the reading threads to the writing one.</summary>
-internal sealed class PackBatch(RouteText route)
+/// <summary>A few packs of the export, passed from the reading threads to the writing one, with their CSV text once
+/// formatted (<see cref="Format"/>) by whichever thread gets to it first.</summary>
+internal sealed class PackBatch(RouteText route) : IDisposable
 {
     public readonly PackRows[] Packs = Enumerable.Range(0, PackBatches.PacksPerBatch).Select(_ => new PackRows(route)).ToArray();
     public int Count;
     /// <summary>Place of the batch in the export: the writer writes batches in this order.</summary>
     public long Sequence;
+    private readonly MemoryStream _csv = new();
+    private CsvWriter? _writer;
+
+    /// <summary>True once <see cref="Csv"/> holds the batch's rows.</summary>
+    public bool Formatted { get; private set; }
+
+    /// <summary>Data rows in <see cref="Csv"/>.</summary>
+    public long Rows { get; private set; }
+
+    /// <summary>The batch's CSV rows as UTF-8 (no header, no byte order mark).</summary>
+    public ReadOnlyMemory<byte> Csv => _csv.GetBuffer().AsMemory(0, (int)_csv.Length);
+
+    /// <summary>Writes the batch's packs as CSV rows into its own buffer, through its own CsvHelper writer.</summary>
+    public void Format()
+    {
+        _writer ??= CsvWriter.Create(_csv, ResultsCsvWriter.Options(byteOrderMark: false), leaveOpen: true);
+        long rows = 0;
+        for (var i = 0; i < Count; i++) rows += Packs[i].Write(_writer);
+        _writer.Flush();
+        Rows = rows;
+        Formatted = true;
+    }
+
+    /// <summary>Empties the batch for the next packs; the buffers are kept.</summary>
+    public void Reset()
+    {
+        Count = 0;
+        Rows = 0;
+        Formatted = false;
+        _csv.SetLength(0);
+    }
+
+    public void Dispose()
+    {
+        _writer?.Dispose();
+        _csv.Dispose();
+    }
 }
 
 /// <summary>The hand-over between the export's readers and its writer, so that reading the database and formatting the
@@ -25,7 +64,7 @@ internal sealed class PackBatch(RouteText route)
 /// query fills them itself), the writer writes them in order and hands them back. Memory is bounded by
 /// <see cref="Batches"/> x <see cref="PacksPerBatch"/> packs, whatever the size of the export, and a slow client slows
 /// the reading instead of filling memory.</summary>
-internal sealed class PackBatches
+internal sealed class PackBatches : IDisposable
 {
     public const int PacksPerBatch = 64;
     public const int Batches = 8;
@@ -39,9 +78,22 @@ internal sealed class PackBatches
     /// <summary>True when the pack query fills the packs itself (no fillers); set before the first pack.</summary>
     public bool FilledByQuery { get; set; }
 
+    /// <summary>Connections that read stage records and results at once: the fillers, or 1 (the pack query's); set before
+    /// the first pack. For the record and the tests.</summary>
+    public int ReadersAtOnce { get; set; } = 1;
+
+    private readonly PackBatch[] _all;
+
     public PackBatches(RouteText route)
     {
-        for (var i = 0; i < Batches; i++) _free.Writer.TryWrite(new PackBatch(route));
+        _all = Enumerable.Range(0, Batches).Select(_ => new PackBatch(route)).ToArray();
+        foreach (var batch in _all) _free.Writer.TryWrite(batch);
+    }
+
+    /// <summary>Once the readers and the writer have ended.</summary>
+    public void Dispose()
+    {
+        foreach (var batch in _all) batch.Dispose();
     }
 
     /// <summary>Pack query: the next pack to start. The previous one is done by then.</summary>
@@ -99,7 +151,7 @@ internal sealed class PackBatches
     /// <summary>Writer: a written batch goes back to the pack query.</summary>
     public void Return(PackBatch batch)
     {
-        batch.Count = 0;
+        batch.Reset();
         _free.Writer.TryWrite(batch);
     }
 }
@@ -112,10 +164,10 @@ internal static class ResultsCsvSources
     /// <summary>Starts reading on other threads. The task never fails: an error reaches the writer through the
     /// batches. <paramref name="db"/> stays open until the task has ended.</summary>
     /// <param name="sqliteFillers">SQLite: connections that fill packs at once; 0: the pack query's connection fills them.</param>
-    public static Task Run(IDbContextFactory<MesDbContext> contexts, MesDbContext db, PackFilter filter, PlantClock clock, PackBatches batches,
+    public static Task Run(MesDbContext db, PackFilter filter, PlantClock clock, PackBatches batches,
         int sqliteFillers, CancellationToken ct) =>
         db.Database.GetDbConnection() is SqliteConnection
-            ? Task.Run(() => RunSqliteAsync(contexts, db, filter, clock, batches, sqliteFillers, ct), CancellationToken.None)
+            ? Task.Run(() => RunSqliteAsync(db, filter, clock, batches, sqliteFillers, ct), CancellationToken.None)
             : Task.Run(() => RunQueryAsync(db, filter, clock, batches, ct), CancellationToken.None);
 
     private static async Task RunQueryAsync(MesDbContext db, PackFilter filter, PlantClock clock, PackBatches batches, CancellationToken ct)
@@ -187,23 +239,28 @@ internal static class ResultsCsvSources
         return stage;
     }
 
+    /// <summary>Each call for a column crosses into native code with its checks, and there are 800,000 stage records
+    /// and 6.3 million result rows at 100,000 packs, so SQLite packs the small integers into one: here the stage record
+    /// ID, the stage number (16 bits) and the stage status (8 bits). A time that is NULL comes back as no bytes (EF
+    /// never stores an empty text for a time).</summary>
     internal const string StagesOfPack =
-        """SELECT "Id", "StageNumber", "Status", "Technician", "QcInspector", "Remarks", "StartedUtc", "CompletedUtc" FROM "StageRecords" WHERE "PackRowId" = ?1""";
+        """
+        SELECT ("Id" << 24) | (("StageNumber" & 65535) << 8) | ("Status" & 255),
+               "Technician", "QcInspector", "Remarks", "StartedUtc", "CompletedUtc"
+        FROM "StageRecords" WHERE "PackRowId" = ?1
+        """;
 
-    /// <summary>Each call for a column crosses into native code (about 0.1 us with its checks), and there are 6.3 million
-    /// result rows at 100,000 packs, so SQLite hands over four values per row instead of seven: the stage record ID
-    /// and both module results in one integer (the results are bytes: <see cref="QcResult"/>), and a measured
-    /// value that is absent as +infinity, which no measured value can be (the app refuses non-finite numbers and
-    /// SQLite stores none).</summary>
+    /// <summary>As <see cref="StagesOfPack"/>: the stage record ID, whether each module has a measured value, and both
+    /// module results (bytes: <see cref="QcResult"/>) in one integer, then the check code; the measured values are
+    /// asked for only where the flags say they exist (a third of the rows).</summary>
     internal const string ResultsOfPack =
         """
-        SELECT (r."StageRecordId" << 16) | ((r."ModuleX" & 255) << 8) | (r."ModuleY" & 255), r."CheckCode",
-               coalesce(r."MeasuredX", 9e999), coalesce(r."MeasuredY", 9e999)
+        SELECT (r."StageRecordId" << 18) | ((r."MeasuredX" IS NOT NULL) << 17) | ((r."MeasuredY" IS NOT NULL) << 16)
+               | ((r."ModuleX" & 255) << 8) | (r."ModuleY" & 255),
+               r."CheckCode", r."MeasuredX", r."MeasuredY"
         FROM "StageRecords" AS s JOIN "CheckResults" AS r ON r."StageRecordId" = s."Id"
         WHERE s."PackRowId" = ?1
         """;
-
-    private static double? Measured(double value) => double.IsPositiveInfinity(value) ? null : value;
 
     /// <summary>SQLite. The packs of the filter come from the filter's own query (EF, the same as every other export),
     /// read on this connection in a deferred read transaction (BEGIN IMMEDIATE would take the write lock and hold up
@@ -215,7 +272,7 @@ internal static class ResultsCsvSources
     /// statements hand over UTF-8 bytes that go into the CSV without becoming strings.
     /// Where no snapshot can be taken (a database not in WAL mode) or no filler is wanted, this connection fills the
     /// packs itself.</summary>
-    private static async Task RunSqliteAsync(IDbContextFactory<MesDbContext> contexts, MesDbContext db, PackFilter filter, PlantClock clock,
+    private static async Task RunSqliteAsync(MesDbContext db, PackFilter filter, PlantClock clock,
         PackBatches batches, int fillerCount, CancellationToken ct)
     {
         var connection = (SqliteConnection)db.Database.GetDbConnection();
@@ -224,14 +281,15 @@ internal static class ResultsCsvSources
         try
         {
             await db.Database.OpenConnectionAsync(ct);
-            await using var transaction = connection.BeginTransaction(deferred: true);
-            snapshot = fillerCount > 0 ? TakeSnapshot(connection, transaction) : null;
+            (var begun, snapshot) = BeginRead(connection, fillerCount > 0);
+            await using var transaction = begun;
             batches.FilledByQuery = snapshot is null;
-            if (snapshot is not null) fillers = FillAllAsync(contexts, snapshot, fillerCount, clock, batches, ct);
+            batches.ReadersAtOnce = snapshot is null ? 1 : fillerCount;
+            if (snapshot is not null) fillers = FillAllAsync(raw.sqlite3_db_filename(connection.Handle, "main").utf8_to_string(), snapshot, fillerCount, clock, batches, ct);
 
             await using var packs = PackRowsQuery.PacksCommand(db, filter, clock);
             packs.Transaction = transaction;
-            using var inline = snapshot is null ? new PackStatements(connection) : null;
+            using var inline = snapshot is null ? new PackStatements(connection.Handle!) : null;
             await using (var reader = await packs.ExecuteReaderAsync(ct))
             {
                 while (await reader.ReadAsync(ct))
@@ -258,7 +316,36 @@ internal static class ResultsCsvSources
         }
     }
 
-    /// <summary>Starts the read transaction and returns its snapshot, or null when SQLite cannot give one.</summary>
+    /// <summary>Starts the export's read transaction and, when fillers are wanted, takes its snapshot (null when SQLite
+    /// cannot give one: a database not in WAL mode).</summary>
+    /// <remarks>SQLite gives no snapshot of a WAL into which nothing has been written since the database was opened
+    /// (sqlite3_snapshot_get answers SQLITE_ERROR): the state of a database nobody has saved to since the app started,
+    /// or the benchmarks' seeds. One write that changes nothing (<c>user_version</c> set to its own value, a moment
+    /// of the write lock) gives the WAL its first frame, and the snapshot is taken again; a file that cannot be written
+    /// is read on this connection alone.</remarks>
+    private static (SqliteTransaction Transaction, sqlite3_snapshot? Snapshot) BeginRead(SqliteConnection connection, bool snapshotWanted)
+    {
+        var transaction = connection.BeginTransaction(deferred: true);
+        if (!snapshotWanted) return (transaction, null);
+        if (TakeSnapshot(connection, transaction) is { } snapshot) return (transaction, snapshot);
+        transaction.Rollback();
+        transaction.Dispose();
+        try
+        {
+            using var touch = connection.CreateCommand();
+            touch.CommandText = "PRAGMA user_version";
+            touch.CommandText = $"PRAGMA user_version = {Convert.ToInt64(touch.ExecuteScalar(), CultureInfo.InvariantCulture)}";
+            touch.ExecuteNonQuery();
+        }
+        catch (SqliteException)
+        {
+            // Read-only file or database: no snapshot; this connection reads everything.
+        }
+        transaction = connection.BeginTransaction(deferred: true);
+        return (transaction, TakeSnapshot(connection, transaction));
+    }
+
+    /// <summary>Opens the read transaction's view and returns its snapshot, or null when SQLite cannot give one.</summary>
     private static sqlite3_snapshot? TakeSnapshot(SqliteConnection connection, SqliteTransaction transaction)
     {
         using (var command = connection.CreateCommand())
@@ -270,7 +357,7 @@ internal static class ResultsCsvSources
         return raw.sqlite3_snapshot_get(connection.Handle, "main", out var snapshot) == raw.SQLITE_OK ? snapshot : null;
     }
 
-    private static async Task FillAllAsync(IDbContextFactory<MesDbContext> contexts, sqlite3_snapshot snapshot, int count, PlantClock clock,
+    private static async Task FillAllAsync(string file, sqlite3_snapshot snapshot, int count, PlantClock clock,
         PackBatches batches, CancellationToken ct)
     {
         var fillers = Enumerable.Range(0, count)
@@ -278,7 +365,7 @@ internal static class ResultsCsvSources
             {
                 try
                 {
-                    await FillAsync(contexts, snapshot, clock, batches, ct);
+                    await FillAsync(file, snapshot, clock, batches, ct);
                 }
                 catch (Exception ex)
                 {
@@ -291,48 +378,58 @@ internal static class ResultsCsvSources
         batches.FillersDone();
     }
 
-    private static async Task FillAsync(IDbContextFactory<MesDbContext> contexts, sqlite3_snapshot snapshot, PlantClock clock, PackBatches batches, CancellationToken ct)
+    /// <summary>One filler on its own connection, opened straight through SQLitePCLRaw in SQLite's multi-thread mode
+    /// (SQLITE_OPEN_NOMUTEX): it is used by one filler at a time only, so it needs no lock of its own, and the export
+    /// makes some 40 million column calls, each of which would otherwise take and release that lock.</summary>
+    private static async Task FillAsync(string file, sqlite3_snapshot snapshot, PlantClock clock, PackBatches batches, CancellationToken ct)
     {
-        await using var db = await contexts.CreateDbContextAsync(ct);
-        var connection = (SqliteConnection)db.Database.GetDbConnection();
-        await db.Database.OpenConnectionAsync(ct);
-        try
+        var rc = raw.sqlite3_open_v2(file, out var db, raw.SQLITE_OPEN_READWRITE | raw.SQLITE_OPEN_NOMUTEX, null);
+        using (db)
         {
-            RawStatement.Execute(connection, "BEGIN");
-            var rc = raw.sqlite3_snapshot_open(connection.Handle, "main", snapshot);
-            if (rc != raw.SQLITE_OK) SqliteException.ThrowExceptionForRC(rc, connection.Handle);
-            using var statements = new PackStatements(connection);
-            await foreach (var batch in batches.StartedAsync(ct))
+            if (rc != raw.SQLITE_OK) SqliteException.ThrowExceptionForRC(rc, db);
+            raw.sqlite3_busy_timeout(db, (int)TimeSpan.FromSeconds(30).TotalMilliseconds);
+            // A first read opens the WAL on this connection: sqlite3_snapshot_open needs it.
+            RawStatement.Execute(db, "SELECT count(*) FROM sqlite_schema");
+            RawStatement.Execute(db, "BEGIN");
+            try
             {
-                for (var i = 0; i < batch.Count; i++) statements.Fill(batch.Packs[i], clock);
-                batches.Filled(batch);
+                rc = raw.sqlite3_snapshot_open(db, "main", snapshot);
+                if (rc != raw.SQLITE_OK) SqliteException.ThrowExceptionForRC(rc, db);
+                using var statements = new PackStatements(db);
+                await foreach (var batch in batches.StartedAsync(ct))
+                {
+                    for (var i = 0; i < batch.Count; i++) statements.Fill(batch.Packs[i], clock);
+                    // Formatted here, on as many threads as there are fillers; the writer only sends the bytes in order.
+                    batch.Format();
+                    batches.Filled(batch);
+                }
             }
-        }
-        finally
-        {
-            raw.sqlite3_exec(connection.Handle, "ROLLBACK");
-            await db.Database.CloseConnectionAsync();
+            finally
+            {
+                raw.sqlite3_exec(db, "ROLLBACK");
+            }
         }
     }
 
     /// <summary>The two per-pack statements on one connection.</summary>
-    private sealed class PackStatements(SqliteConnection connection) : IDisposable
+    private sealed class PackStatements(sqlite3 db) : IDisposable
     {
-        private readonly RawStatement _stages = new(connection, StagesOfPack);
-        private readonly RawStatement _results = new(connection, ResultsOfPack);
+        private readonly RawStatement _stages = new(db, StagesOfPack);
+        private readonly RawStatement _results = new(db, ResultsOfPack);
 
         public void Fill(PackRows pack, PlantClock clock)
         {
             _stages.Start(pack.RowId);
             while (_stages.Step())
             {
-                var stage = pack.Stage(_stages.Int32(1), _stages.Int64(0), _stages.Int32(2));
+                var packed = _stages.Int64(0);
+                var stage = pack.Stage((int)(packed >> 8) & 65535, packed >> 24, (int)packed & 255);
                 if (stage is null) continue;
-                stage.Technician.SetTyped(_stages.Bytes(3));
-                stage.Inspector.SetTyped(_stages.Bytes(4));
-                stage.Remarks.SetTyped(_stages.Bytes(5));
-                stage.Started.SetTime(_stages.Time(6), clock);
-                stage.Completed.SetTime(_stages.Time(7), clock);
+                stage.Technician.SetTyped(_stages.Bytes(1));
+                stage.Inspector.SetTyped(_stages.Bytes(2));
+                stage.Remarks.SetTyped(_stages.Bytes(3));
+                stage.Started.SetTime(_stages.Time(4), clock);
+                stage.Completed.SetTime(_stages.Time(5), clock);
             }
 
             _results.Start(pack.RowId);
@@ -340,13 +437,14 @@ internal static class ResultsCsvSources
             while (_results.Step())
             {
                 var packed = _results.Int64(0);
-                var stageRow = packed >> 16;
+                var stageRow = packed >> 18;
                 if (current is null || current.RowId != stageRow) current = pack.StageOfRecord(stageRow);
                 if (current is null) continue;
                 // A result whose check the route no longer has is not in the export (the route decides the rows).
                 var check = current.Text.CheckIndex(_results.Bytes(1), current.NextCheck);
                 if (check < 0) continue;
-                current.Record(check, (int)(packed >> 8) & 255, (int)packed & 255, Measured(_results.Double(2)), Measured(_results.Double(3)));
+                current.Record(check, (int)(packed >> 8) & 255, (int)packed & 255,
+                    (packed & (1 << 17)) != 0 ? _results.Double(2) : null, (packed & (1 << 16)) != 0 ? _results.Double(3) : null);
             }
         }
 
@@ -363,9 +461,9 @@ internal static class ResultsCsvSources
         private readonly sqlite3 _db;
         private readonly sqlite3_stmt _statement;
 
-        public RawStatement(SqliteConnection connection, string sql)
+        public RawStatement(sqlite3 db, string sql)
         {
-            _db = connection.Handle ?? throw new InvalidOperationException("The SQLite connection is not open.");
+            _db = db;
             Check(raw.sqlite3_prepare_v2(_db, sql, out _statement));
         }
 
@@ -390,14 +488,13 @@ internal static class ResultsCsvSources
         /// <summary>A text column's UTF-8 bytes, valid until the next step; empty for NULL.</summary>
         public ReadOnlySpan<byte> Bytes(int column) => raw.sqlite3_column_blob(_statement, column);
 
-        /// <summary>A time stored by EF Core as text (UTC, "yyyy-MM-dd HH:mm:ss.FFFFFFF").</summary>
-        public DateTime? Time(int column) =>
-            raw.sqlite3_column_type(_statement, column) == raw.SQLITE_NULL ? null : StoredTime.Parse(Bytes(column));
+        /// <summary>A time stored by EF Core as text (UTC, "yyyy-MM-dd HH:mm:ss.FFFFFFF"); null for NULL (no bytes).</summary>
+        public DateTime? Time(int column) => Bytes(column) is { IsEmpty: false } text ? StoredTime.Parse(text) : null;
 
-        public static void Execute(SqliteConnection connection, string sql)
+        public static void Execute(sqlite3 db, string sql)
         {
-            var rc = raw.sqlite3_exec(connection.Handle, sql);
-            if (rc != raw.SQLITE_OK) SqliteException.ThrowExceptionForRC(rc, connection.Handle);
+            var rc = raw.sqlite3_exec(db, sql);
+            if (rc != raw.SQLITE_OK) SqliteException.ThrowExceptionForRC(rc, db);
         }
 
         private void Check(int rc)

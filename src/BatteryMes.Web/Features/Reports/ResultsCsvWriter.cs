@@ -11,16 +11,14 @@ namespace BatteryMes.Web.Features.Reports;
 /// route check, checks without a result included (empty), so 100,000 packs give 6.5 million rows. UTF-8 with a byte
 /// order mark so that Excel shows names such as "Kömürcü" correctly.
 /// <para>Built for size: the database is read on other threads (<see cref="ResultsCsvSources"/>: no tracking, no entities,
-/// no object per row) while the CSV is formatted on this one; they pass a few packs at a time through
-/// <see cref="PackBatches"/>, a fixed set of reused buffers, so memory held is a few hundred packs plus the write buffer
-/// whatever the size of the export. The route's texts (stage names, check codes and descriptions, units) are encoded to
+/// no object per row) and passed on a few packs at a time through <see cref="PackBatches"/>, a fixed set of reused
+/// buffers, so memory held is a few hundred packs and their CSV text whatever the size of the export. On SQLite the
+/// reading threads also format their packs' rows, so formatting runs on every core; this one sends the batches in
+/// order. The route's texts (stage names, check codes and descriptions, units) are encoded to
 /// UTF-8 once per export.</para></summary>
 public sealed class ResultsCsvWriter(IDbContextFactory<MesDbContext> contexts, ProcessRoute route, PlantClock clock)
 {
     public const string TimeFormat = "yyyy-MM-dd HH:mm:ss";
-
-    /// <summary>Bytes gathered before they are sent to the output (the response body): few, large writes.</summary>
-    public const int BufferBytes = 1 << 20;
 
     public static readonly string[] Headers =
     [
@@ -35,42 +33,51 @@ public sealed class ResultsCsvWriter(IDbContextFactory<MesDbContext> contexts, P
     /// connection of the pack query reads them too).</summary>
     internal int SqliteFillers { get; init; } = Math.Clamp(Environment.ProcessorCount, 1, 4);
 
+    /// <summary>The CsvHelper settings of the export: neutralising is done by SpreadsheetText (the same rule as the Excel
+    /// files), only on text fields, so that a negative measured value stays a number.</summary>
+    internal static CsvWriterOptions Options(bool byteOrderMark) => new() { Injection = CsvInjection.None, WriteByteOrderMark = byteOrderMark };
+
+    /// <summary>How many connections read the last finished export's stage records and results at once (see
+    /// <see cref="ResultsCsvSources"/>); for the tests and the benchmarks.</summary>
+    internal int LastReaders { get; private set; }
+
     public string FileName() => $"results_{clock.LocalNow.ToString("yyyy-MM-dd_HHmm", CultureInfo.InvariantCulture)}.csv";
 
     /// <summary>Writes the CSV and returns the number of data rows.</summary>
     public async Task<long> WriteAsync(PackFilter filter, Stream output, CancellationToken ct = default)
     {
-        // Neutralising is done by SpreadsheetText (the same rule as the Excel files), only on text fields: a
-        // negative measured value stays a number.
-        // Records are written synchronously into a spool that is sent on asynchronously once it holds BufferBytes:
-        // an awaited EndRecordAsync per row cost ~80% more than the writing itself (6.5 million rows), and the
-        // response body refuses synchronous writes.
-        var spool = new MemoryStream(BufferBytes + (BufferBytes >> 2));
-        var options = new CsvWriterOptions { Injection = CsvInjection.None, WriteByteOrderMark = true };
-        await using var csv = CsvWriter.Create(spool, options, leaveOpen: true);
-        foreach (var header in Headers) csv.WriteField(header);
-        csv.EndRecord();
+        // The rows of each batch of packs are formatted into the batch's own buffer, by the SQLite reader that filled it
+        // (several at once) or else here, and sent on as one write each: an awaited write per row cost ~80% more than
+        // the writing itself (6.5 million rows), and the response body refuses synchronous writes.
+        using var header = new MemoryStream();
+        await using (var csv = CsvWriter.Create(header, Options(byteOrderMark: true), leaveOpen: true))
+        {
+            foreach (var name in Headers) csv.WriteField(name);
+            csv.EndRecord();
+        }
 
-        var batches = new PackBatches(_route);
+        using var batches = new PackBatches(_route);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         await using var db = await contexts.CreateDbContextAsync(ct);
-        var reading = ResultsCsvSources.Run(contexts, db, filter, clock, batches, SqliteFillers, stop.Token);
+        var reading = ResultsCsvSources.Run(db, filter, clock, batches, SqliteFillers, stop.Token);
         try
         {
+            // The header goes with the first batch: nothing reaches the client before the export's read transaction
+            // has begun, so whatever the client sees is of the moment the export shows.
+            var headerBytes = header.GetBuffer().AsMemory(0, (int)header.Length);
             long rows = 0;
             await foreach (var batch in batches.InOrderAsync(stop.Token))
             {
-                for (var i = 0; i < batch.Count; i++) rows += batch.Packs[i].Write(csv);
+                if (!batch.Formatted) batch.Format();
+                if (!headerBytes.IsEmpty) await output.WriteAsync(headerBytes, stop.Token);
+                headerBytes = default;
+                rows += batch.Rows;
+                await output.WriteAsync(batch.Csv, stop.Token);
                 batches.Return(batch);
-                if (spool.Length >= BufferBytes)
-                {
-                    csv.Flush();
-                    await SendAsync(spool, output, stop.Token);
-                }
             }
-            csv.Flush();
-            await SendAsync(spool, output, stop.Token);
+            if (!headerBytes.IsEmpty) await output.WriteAsync(headerBytes, stop.Token);
             await output.FlushAsync(stop.Token);
+            LastReaders = batches.ReadersAtOnce;
             return rows;
         }
         finally
@@ -80,11 +87,5 @@ public sealed class ResultsCsvWriter(IDbContextFactory<MesDbContext> contexts, P
             await stop.CancelAsync();
             await reading;
         }
-    }
-
-    private static async Task SendAsync(MemoryStream spool, Stream output, CancellationToken ct)
-    {
-        await output.WriteAsync(spool.GetBuffer().AsMemory(0, (int)spool.Length), ct);
-        spool.SetLength(0);
     }
 }

@@ -1,0 +1,66 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using BatteryMes.Benchmarks.Benchmarks;
+using BatteryMes.Benchmarks.Reporting;
+using BatteryMes.Benchmarks.Seeding;
+using BatteryMes.Web.Configuration;
+using BatteryMes.Web.Data;
+using BatteryMes.Web.Domain;
+using BatteryMes.Web.Features.Reports;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace BatteryMes.Benchmarks.CsvAb;
+
+/// <summary>The `csv-ab` command: the SQLite results CSV of every pack with 0, 1, 2 and 4 reader connections
+/// (<see cref="ResultsCsvWriter.SqliteFillers"/>), interleaved round by round on one seed, each written to a sink that
+/// counts bytes. Wall time and the process's CPU time per export (CPU is the steadier figure on a shared machine),
+/// and the bytes, which must be the same for every variant.</summary>
+public static class CsvAbRun
+{
+    public static async Task<string> RunAsync(int packs, int rounds)
+    {
+        var file = SeededDatabases.SqliteSeed(packs);
+        var folder = Path.Combine(SeededDatabases.Root, "work", $"csv-ab-{packs}-{Environment.ProcessId}-out");
+        using var services = BenchServices.Build(DatabaseProvider.Sqlite, $"Data Source={file}", folder);
+        var contexts = services.GetRequiredService<IDbContextFactory<MesDbContext>>();
+        var route = services.GetRequiredService<ProcessRoute>();
+        var clock = services.GetRequiredService<PlantClock>();
+        int[] fillers = Environment.GetEnvironmentVariable("CSVAB_FILLERS") is { } only ? [int.Parse(only)] : [0, 1, 2, 4];
+        var wall = fillers.ToDictionary(f => f, _ => new List<double>());
+        var cpu = fillers.ToDictionary(f => f, _ => new List<double>());
+        var bytes = new HashSet<long>();
+        var loadAtStart = ResultsTable.LoadAverage();
+        for (var round = -1; round < rounds; round++)
+        {
+            for (var i = 0; i < fillers.Length; i++)
+            {
+                var count = fillers[(i + Math.Max(round, 0)) % fillers.Length];
+                var writer = new ResultsCsvWriter(contexts, route, clock) { SqliteFillers = count };
+                using var sink = new ResultsCsvBenchmarks.CountingStream();
+                var cpuBefore = CpuClock.Ms();
+                var clockWatch = Stopwatch.StartNew();
+                await writer.WriteAsync(PackFilter.All, sink);
+                if (round < 0) continue; // the first round warms up (JIT, page cache)
+                wall[count].Add(clockWatch.Elapsed.TotalMilliseconds);
+                cpu[count].Add(CpuClock.Ms() - cpuBefore);
+                bytes.Add(sink.Length);
+                if (writer.LastReaders != Math.Max(count, 1))
+                    throw new InvalidOperationException($"Asked for {count} reader connections, the export used {writer.LastReaders}.");
+            }
+        }
+        if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+        if (bytes.Count != 1) throw new InvalidOperationException($"The variants wrote different files: {string.Join(", ", bytes)} bytes.");
+
+        var text = Timings.Report($"Results CSV on SQLite, {packs:N0} packs ({bytes.Single() / 1048576.0:N0} MB of CSV), {rounds} interleaved rounds after one warm-up round", loadAtStart);
+        text.AppendLine("| reader connections | wall median | wall min | wall max | CPU median (process, user + system) |");
+        text.AppendLine("| ---: | ---: | ---: | ---: | ---: |");
+        foreach (var f in fillers)
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"| {(f == 0 ? "0 (the pack query's connection reads everything)" : f.ToString(CultureInfo.InvariantCulture))} | {Seconds(Timings.Median(wall[f]))} | {Seconds(wall[f].Min())} | {Seconds(wall[f].Max())} | {Seconds(Timings.Median(cpu[f]))} |");
+        return text.ToString();
+    }
+
+    private static string Seconds(double ms) => $"{ms / 1000:0.00} s";
+}
