@@ -35,24 +35,23 @@ internal static class StageRowWriter
         using var factory = connection.CreateCommand();
         var statements = new List<(string Sql, List<DbParameter> Parameters)>(4);
 
-        var stageParameters = new List<DbParameter>(12);
-        void StageValue(RelationalTypeMapping mapping, object? value) => stageParameters.Add(columns.Parameter(factory, mapping, stageParameters.Count, value));
+        var stageParameters = new Parameters(columns, factory);
         if (recordIsNew)
         {
-            StageValue(columns.StagePackRowId, pack.Id);
-            StageValue(columns.StageNumber, record.StageNumber);
+            stageParameters.Add(columns.StagePackRowId, pack.Id);
+            stageParameters.Add(columns.StageNumber, record.StageNumber);
         }
-        StageValue(columns.StageStatus, record.Status);
-        StageValue(columns.StageTechnician, record.Technician);
-        StageValue(columns.StageQcInspector, record.QcInspector);
-        StageValue(columns.StageRemarks, record.Remarks);
-        StageValue(columns.StageStartedUtc, record.StartedUtc);
-        StageValue(columns.StageCompletedUtc, record.CompletedUtc);
-        StageValue(columns.StageUpdatedUtc, record.UpdatedUtc);
-        StageValue(columns.StageVersion, record.Version);
-        StageValue(columns.StageNotOkCount, record.NotOkCount);
-        StageValue(columns.StageHadNotOk, record.HadNotOk);
-        if (!recordIsNew) StageValue(columns.StageId, record.Id);
+        stageParameters.Add(columns.StageStatus, record.Status);
+        stageParameters.Add(columns.StageTechnician, record.Technician);
+        stageParameters.Add(columns.StageQcInspector, record.QcInspector);
+        stageParameters.Add(columns.StageRemarks, record.Remarks);
+        stageParameters.Add(columns.StageStartedUtc, record.StartedUtc);
+        stageParameters.Add(columns.StageCompletedUtc, record.CompletedUtc);
+        stageParameters.Add(columns.StageUpdatedUtc, record.UpdatedUtc);
+        stageParameters.Add(columns.StageVersion, record.Version);
+        stageParameters.Add(columns.StageNotOkCount, record.NotOkCount);
+        stageParameters.Add(columns.StageHadNotOk, record.HadNotOk);
+        if (!recordIsNew) stageParameters.Add(columns.StageId, record.Id);
         statements.Add((recordIsNew ? InsertStageSql : UpdateStageSql, stageParameters));
 
         if (changedRows.Count > 0)
@@ -61,28 +60,26 @@ internal static class StageRowWriter
             if (changedRows.Any(r => r.UpdatedUtc != updatedUtc))
                 throw new ArgumentException("The check rows of one save share its time.", nameof(changedRows));
             // A new stage record's id is not known before it is inserted: the rows find it by the unique (pack, stage).
-            var rowParameters = new List<DbParameter>(4);
-            void RowValue(RelationalTypeMapping mapping, object? value) => rowParameters.Add(columns.Parameter(factory, mapping, rowParameters.Count, value));
-            RowValue(columns.ResultUpdatedUtc, updatedUtc);
-            RowValue(columns.Json, CheckRowsJson(changedRows));
+            var rowParameters = new Parameters(columns, factory);
+            rowParameters.Add(columns.ResultUpdatedUtc, updatedUtc);
+            rowParameters.Add(columns.Json, CheckRowsJson(changedRows));
             if (recordIsNew)
             {
-                RowValue(columns.StagePackRowId, pack.Id);
-                RowValue(columns.StageNumber, record.StageNumber);
+                rowParameters.Add(columns.StagePackRowId, pack.Id);
+                rowParameters.Add(columns.StageNumber, record.StageNumber);
             }
-            else RowValue(columns.StageId, record.Id);
+            else rowParameters.Add(columns.StageId, record.Id);
             statements.Add((columns.IsNpgsql
                 ? recordIsNew ? UpsertRowsOfNewStagePostgres : UpsertRowsPostgres
                 : recordIsNew ? UpsertRowsOfNewStageSqlite : UpsertRowsSqlite, rowParameters));
         }
 
-        var packParameters = new List<DbParameter>(5);
-        void PackValue(RelationalTypeMapping mapping, object? value) => packParameters.Add(columns.Parameter(factory, mapping, packParameters.Count, value));
-        PackValue(columns.PackStatus, pack.Status);
-        PackValue(columns.PackCurrentStage, pack.CurrentStage);
-        PackValue(columns.PackCompletedUtc, pack.CompletedUtc);
-        PackValue(columns.PackUpdatedUtc, pack.UpdatedUtc);
-        PackValue(columns.PackRowId, pack.Id);
+        var packParameters = new Parameters(columns, factory);
+        packParameters.Add(columns.PackStatus, pack.Status);
+        packParameters.Add(columns.PackCurrentStage, pack.CurrentStage);
+        packParameters.Add(columns.PackCompletedUtc, pack.CompletedUtc);
+        packParameters.Add(columns.PackUpdatedUtc, pack.UpdatedUtc);
+        packParameters.Add(columns.PackRowId, pack.Id);
         statements.Add((UpdatePackSql, packParameters));
 
         if (audit.Count > 0)
@@ -91,14 +88,13 @@ internal static class StageRowWriter
             if (audit.Any(a => a.AtUtc != first.AtUtc || a.PackId != first.PackId || a.StageNumber != first.StageNumber
                     || a.User != first.User || a.Client != first.Client))
                 throw new ArgumentException("The audit rows of one save share its time, pack, stage, user and client.", nameof(audit));
-            var auditParameters = new List<DbParameter>(6);
-            void AuditValue(RelationalTypeMapping mapping, object? value) => auditParameters.Add(columns.Parameter(factory, mapping, auditParameters.Count, value));
-            AuditValue(columns.AuditAtUtc, first.AtUtc);
-            AuditValue(columns.AuditPackId, first.PackId);
-            AuditValue(columns.AuditStageNumber, first.StageNumber);
-            AuditValue(columns.AuditUser, first.User);
-            AuditValue(columns.AuditClient, first.Client);
-            AuditValue(columns.Json, AuditJson(audit));
+            var auditParameters = new Parameters(columns, factory);
+            auditParameters.Add(columns.AuditAtUtc, first.AtUtc);
+            auditParameters.Add(columns.AuditPackId, first.PackId);
+            auditParameters.Add(columns.AuditStageNumber, first.StageNumber);
+            auditParameters.Add(columns.AuditUser, first.User);
+            auditParameters.Add(columns.AuditClient, first.Client);
+            auditParameters.Add(columns.Json, AuditJson(audit));
             statements.Add((columns.IsNpgsql ? InsertAuditSqlPostgres : InsertAuditSqlSqlite, auditParameters));
         }
 
@@ -218,6 +214,12 @@ internal static class StageRowWriter
         foreach (var c in text)
             if (char.IsSurrogate(c)) return Encoding.UTF8.GetString(Encoding.UTF8.GetBytes(text));
         return text;
+    }
+
+    /// <summary>One statement's parameters, @p0, @p1, ... in the order they are added, each typed by its column's mapping.</summary>
+    private sealed class Parameters(Columns columns, DbCommand factory) : List<DbParameter>
+    {
+        public void Add(RelationalTypeMapping mapping, object? value) => Add(columns.Parameter(factory, mapping, Count, value));
     }
 
     /// <summary>The EF type mapping of every column written, per model (SQLite and PostgreSQL contexts differ): a
