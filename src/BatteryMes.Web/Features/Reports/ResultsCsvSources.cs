@@ -333,6 +333,9 @@ internal static class ResultsCsvSources
         try
         {
             using var touch = connection.CreateCommand();
+            touch.CommandText = "PRAGMA journal_mode";
+            if (!string.Equals(touch.ExecuteScalar() as string, "wal", StringComparison.OrdinalIgnoreCase))
+                return (connection.BeginTransaction(deferred: true), null);
             touch.CommandText = "PRAGMA user_version";
             touch.CommandText = $"PRAGMA user_version = {Convert.ToInt64(touch.ExecuteScalar(), CultureInfo.InvariantCulture)}";
             touch.ExecuteNonQuery();
