@@ -13,17 +13,19 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace BatteryMes.Benchmarks.CsvAb;
 
-/// <summary>The `csv-ab` command: the SQLite results CSV of every pack with 0, 1, 2 and 4 reader connections
-/// (<see cref="ResultsCsvWriter.SqliteFillers"/>), interleaved round by round on one seed, each written to a sink that
+/// <summary>The `csv-ab` command: the results CSV of every pack (SQLite, or PostgreSQL on the bench cluster) with 0, 1,
+/// 2 and 4 reader connections (<see cref="ResultsCsvWriter.Fillers"/>), interleaved round by round on one seed, each written to a sink that
 /// counts bytes. Wall time and the process's CPU time per export (CPU is the steadier figure on a shared machine),
 /// and the bytes, which must be the same for every variant.</summary>
 public static class CsvAbRun
 {
-    public static async Task<string> RunAsync(int packs, int rounds)
+    public static async Task<string> RunAsync(DatabaseProvider provider, int packs, int rounds)
     {
-        var file = SeededDatabases.SqliteSeed(packs);
+        var connectionString = provider == DatabaseProvider.Sqlite
+            ? $"Data Source={SeededDatabases.SqliteSeed(packs)}"
+            : SeededDatabases.PostgresReadCopy(packs);
         var folder = Path.Combine(SeededDatabases.Root, "work", $"csv-ab-{packs}-{Environment.ProcessId}-out");
-        using var services = BenchServices.Build(DatabaseProvider.Sqlite, $"Data Source={file}", folder);
+        using var services = BenchServices.Build(provider, connectionString, folder);
         var contexts = services.GetRequiredService<IDbContextFactory<MesDbContext>>();
         var route = services.GetRequiredService<ProcessRoute>();
         var clock = services.GetRequiredService<PlantClock>();
@@ -37,7 +39,7 @@ public static class CsvAbRun
             for (var i = 0; i < fillers.Length; i++)
             {
                 var count = fillers[(i + Math.Max(round, 0)) % fillers.Length];
-                var writer = new ResultsCsvWriter(contexts, route, clock) { SqliteFillers = count };
+                var writer = new ResultsCsvWriter(contexts, route, clock) { Fillers = count };
                 using var sink = new ResultsCsvBenchmarks.CountingStream();
                 var cpuBefore = CpuClock.Ms();
                 var clockWatch = Stopwatch.StartNew();
@@ -51,9 +53,10 @@ public static class CsvAbRun
             }
         }
         if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+        if (provider == DatabaseProvider.PostgreSQL) SeededDatabases.DropReadCopies();
         if (bytes.Count != 1) throw new InvalidOperationException($"The variants wrote different files: {string.Join(", ", bytes)} bytes.");
 
-        var text = Timings.Report($"Results CSV on SQLite, {packs:N0} packs ({bytes.Single() / 1048576.0:N0} MB of CSV), {rounds} interleaved rounds after one warm-up round", loadAtStart);
+        var text = Timings.Report($"Results CSV on {provider}, {packs:N0} packs ({bytes.Single() / 1048576.0:N0} MB of CSV), {rounds} interleaved rounds after one warm-up round", loadAtStart);
         text.AppendLine("| reader connections | wall median | wall min | wall max | CPU median (process, user + system) |");
         text.AppendLine("| ---: | ---: | ---: | ---: | ---: |");
         foreach (var f in fillers)
