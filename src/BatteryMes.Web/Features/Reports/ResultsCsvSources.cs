@@ -389,7 +389,10 @@ internal static class ResultsCsvSources
     }
 
     /// <summary>PostgreSQL: a batch's stage records, then their results, by the batch's pack row IDs (= ANY of a bigint
-    /// array), as two prepared statements sent in one round trip and read column by column with typed getters.</summary>
+    /// array), as two prepared statements sent in one round trip and read column by column with typed getters. As on
+    /// SQLite, each result's stage record ID and both module results come packed in one integer: measured at 100,000
+    /// packs (6.3 million result rows), about a tenth less CPU on both the server and the app than three columns. A
+    /// binary COPY of the results (no parameters, so not prepared) measured about a tenth slower.</summary>
     private sealed class PostgresBatchReads : IAsyncDisposable
     {
         private const string Stages =
@@ -400,7 +403,7 @@ internal static class ResultsCsvSources
 
         private const string Results =
             """
-            SELECT r."StageRecordId", r."CheckCode", r."ModuleX", r."ModuleY", r."MeasuredX", r."MeasuredY"
+            SELECT (r."StageRecordId" << 16) | ((r."ModuleX" & 255) << 8) | (r."ModuleY" & 255), r."CheckCode", r."MeasuredX", r."MeasuredY"
             FROM "StageRecords" AS s JOIN "CheckResults" AS r ON r."StageRecordId" = s."Id"
             WHERE s."PackRowId" = ANY($1)
             """;
@@ -458,14 +461,15 @@ internal static class ResultsCsvSources
             StageRows? current = null;
             while (await reader.ReadAsync(ct))
             {
-                var stageRow = reader.GetInt64(0);
+                var packed = reader.GetInt64(0);
+                var stageRow = packed >> 16;
                 if (current is null || current.RowId != stageRow) _stages.TryGetValue(stageRow, out current);
                 if (current is null) continue;
                 // A result whose check the route no longer has is not in the export (the route decides the rows).
                 var check = current.Text.CheckIndex(reader.GetString(1));
                 if (check < 0) continue;
-                current.Record(check, reader.GetInt16(2), reader.GetInt16(3),
-                    reader.IsDBNull(4) ? null : reader.GetDouble(4), reader.IsDBNull(5) ? null : reader.GetDouble(5));
+                current.Record(check, (int)(packed >> 8) & 255, (int)packed & 255,
+                    reader.IsDBNull(2) ? null : reader.GetDouble(2), reader.IsDBNull(3) ? null : reader.GetDouble(3));
             }
         }
 
