@@ -59,6 +59,16 @@ public class CsvStreamingTests
         var export = app.GetRequiredService<ResultsCsvWriter>().WriteAsync(PackFilter.All, new BrokenStream());
 
         await Assert.ThrowsAsync<IOException>(() => export.WaitAsync(TimeSpan.FromSeconds(60)));
+        if (provider == DatabaseProvider.PostgreSQL)
+        {
+            // Every connection the export used (the pack query's and its fillers') is back in the pool: none is still
+            // running a query or holding a transaction (and with it the snapshot) open.
+            await using var db = await app.OpenAsync();
+            var busy = await db.Database.SqlQueryRaw<int>(
+                "SELECT count(*)::int AS \"Value\" FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND state <> 'idle'")
+                .SingleAsync();
+            Assert.Equal(0, busy);
+        }
         var saved = await app.GetRequiredService<PackRecorder>()
             .SaveStageAsync(new StageSave(last, 1, [new CheckInput("1.1.1", QcResult.Ok, QcResult.Ok)], Technician, Inspector, null), Person)
             .WaitAsync(TimeSpan.FromSeconds(10));
