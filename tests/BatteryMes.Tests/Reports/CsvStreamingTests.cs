@@ -63,16 +63,45 @@ public class CsvStreamingTests
         {
             // Every connection the export used (the pack query's and its fillers') is back in the pool: none is still
             // running a query or holding a transaction (and with it the snapshot) open.
-            await using var db = await app.OpenAsync();
-            var busy = await db.Database.SqlQueryRaw<int>(
-                "SELECT count(*)::int AS \"Value\" FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND state <> 'idle'")
-                .SingleAsync();
-            Assert.Equal(0, busy);
+            Assert.Equal(0, await BusyConnectionsAsync(app));
         }
         var saved = await app.GetRequiredService<PackRecorder>()
             .SaveStageAsync(new StageSave(last, 1, [new CheckInput("1.1.1", QcResult.Ok, QcResult.Ok)], Technician, Inspector, null), Person)
             .WaitAsync(TimeSpan.FromSeconds(10));
         Assert.True(saved.Succeeded, saved.Message);
+    }
+
+    [Fact]
+    public async Task A_reader_connection_that_fails_ends_the_export_with_its_error_and_frees_the_database()
+    {
+        await using var database = TestDatabase.Create(DatabaseProvider.PostgreSQL);
+        await using var app = await StartAsync(database);
+        await CreatePacksAsync(app, ManyPacks, withResults: true);
+        // A login that may read the packs and stage records but not the check results: the pack query runs, each filler
+        // fails on its results statement.
+        var role = $"csv_reader_{Guid.NewGuid():N}"[..24];
+        await using (var db = await app.OpenAsync())
+            await db.Database.ExecuteSqlRawAsync($"CREATE ROLE {role} LOGIN; GRANT SELECT ON \"Packs\", \"StageRecords\" TO {role}");
+        try
+        {
+            await using var limited = TestDatabase.OnOwnServer(DatabaseProvider.PostgreSQL,
+                new Npgsql.NpgsqlConnectionStringBuilder(database.ConnectionString) { Username = role }.ToString());
+            await using var services = limited.BuildServices();
+            var writer = new ResultsCsvWriter(services.GetRequiredService<IDbContextFactory<MesDbContext>>(),
+                app.GetRequiredService<ProcessRoute>(), app.GetRequiredService<PlantClock>()) { Fillers = 2 };
+
+            var error = await Assert.ThrowsAnyAsync<Exception>(() => writer.WriteAsync(PackFilter.All, new MemoryStream()).WaitAsync(TimeSpan.FromSeconds(60)));
+
+            var denied = error as Npgsql.PostgresException ?? error.InnerException as Npgsql.PostgresException;
+            Assert.True(denied is { SqlState: "42501" }, $"Expected PostgreSQL's permission error, got: {error}");
+            Assert.Equal(0, await BusyConnectionsAsync(app));
+        }
+        finally
+        {
+            Npgsql.NpgsqlConnection.ClearAllPools();
+            await using var db = await app.OpenAsync();
+            await db.Database.ExecuteSqlRawAsync($"DROP OWNED BY {role}; DROP ROLE {role}");
+        }
     }
 
     public static TheoryData<DatabaseProvider, int> ProvidersAndFillers => new()
@@ -170,6 +199,15 @@ public class CsvStreamingTests
         }));
         await db.SaveChangesAsync();
         return now;
+    }
+
+    /// <summary>PostgreSQL: the other sessions on the test database that are running a query or are in a transaction.</summary>
+    private static async Task<int> BusyConnectionsAsync(IServiceProvider app)
+    {
+        await using var db = await app.OpenAsync();
+        return await db.Database.SqlQueryRaw<int>(
+            "SELECT count(*)::int AS \"Value\" FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND state <> 'idle'")
+            .SingleAsync();
     }
 
     /// <summary>A client that takes the first write and then stops reading until released.</summary>
