@@ -192,8 +192,14 @@ internal static class ResultsCsvSources
         public async ValueTask DisposeAsync()
         {
             // The transaction (and with it the snapshot the fillers share) ends once the fillers have ended.
-            await Transaction.DisposeAsync();
-            held?.Dispose();
+            try
+            {
+                await Transaction.DisposeAsync();
+            }
+            finally
+            {
+                held?.Dispose();
+            }
         }
     }
 
