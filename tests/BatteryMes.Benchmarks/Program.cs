@@ -13,7 +13,8 @@ using BenchmarkDotNet.Running;
 //   seed --packs N [--provider Sqlite|PostgreSQL]     (prints the seeded SQLite file or PostgreSQL database; for load and fault runs)
 //   latency [--packs 1000] [--saves 40] [--delay-ms 500] [--out artifacts/benchmarks/latency.md]   (save-to-screen latency, in process)
 //   save-ab [--provider Sqlite|PostgreSQL] [--packs 100000] [--rounds 60]   (stage save: old path against PackRecorder, interleaved)
-//   csv-ab [--packs 100000] [--rounds 3]   (SQLite results CSV with 0, 1, 2, 4 reader connections, interleaved; wall and CPU)
+//   csv-ab [--provider Sqlite|PostgreSQL] [--packs 100000] [--rounds 3]   (results CSV with 0, 1, 2, 4 reader connections,
+//        interleaved; wall and CPU; PostgreSQL needs BATTERYMES_BENCH_POSTGRES, the bench cluster)
 //   snapshot-ab [--packs 100000] [--rounds 5]   (snapshot copy against cp, interleaved, disk settled before each)
 //   reports [--packs 1000] [--rounds 3] [--sheets N] (wall-clock times of the pack form and master workbook writers)
 //   load --url http://127.0.0.1:PORT --pid APP_PID [--users 10,25,50,100] [--seconds 30] [--browsers 4] [--idle 0,20,50] [--idle-pages /dashboard,/entry]
@@ -129,7 +130,8 @@ if (command == "save-ab")
 if (command == "csv-ab")
 {
     SeededDatabases.Log = Console.Error.WriteLine;
-    var text = await BatteryMes.Benchmarks.CsvAb.CsvAbRun.RunAsync(int.Parse(Option("packs", "100000"), CultureInfo.InvariantCulture),
+    var text = await BatteryMes.Benchmarks.CsvAb.CsvAbRun.RunAsync(Enum.Parse<DatabaseProvider>(Option("provider", "Sqlite"), ignoreCase: true),
+        int.Parse(Option("packs", "100000"), CultureInfo.InvariantCulture),
         int.Parse(Option("rounds", "3"), CultureInfo.InvariantCulture));
     var file = Option("out", "artifacts/benchmarks/csv-ab.md");
     Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);

@@ -24,7 +24,8 @@ public class CsvStreamingTests
     {
         await using var database = TestDatabase.Create(provider);
         await using var app = await StartAsync(database);
-        var last = await CreatePacksAsync(app, ManyPacks);
+        await CreatePacksAsync(app, ManyPacks);
+        var last = $"BP-S-{ManyPacks:D4}";
         var client = new GatedStream();
 
         var export = app.GetRequiredService<ResultsCsvWriter>().WriteAsync(PackFilter.All, client);
@@ -52,31 +53,76 @@ public class CsvStreamingTests
     {
         await using var database = TestDatabase.Create(provider);
         await using var app = await StartAsync(database);
-        var last = await CreatePacksAsync(app, ManyPacks);
+        await CreatePacksAsync(app, ManyPacks);
+        var last = $"BP-S-{ManyPacks:D4}";
 
         var export = app.GetRequiredService<ResultsCsvWriter>().WriteAsync(PackFilter.All, new BrokenStream());
 
         await Assert.ThrowsAsync<IOException>(() => export.WaitAsync(TimeSpan.FromSeconds(60)));
+        if (provider == DatabaseProvider.PostgreSQL)
+        {
+            // Every connection the export used (the pack query's and its fillers') is back in the pool: none is still
+            // running a query or holding a transaction (and with it the snapshot) open.
+            Assert.Equal(0, await BusyConnectionsAsync(app));
+        }
         var saved = await app.GetRequiredService<PackRecorder>()
             .SaveStageAsync(new StageSave(last, 1, [new CheckInput("1.1.1", QcResult.Ok, QcResult.Ok)], Technician, Inspector, null), Person)
             .WaitAsync(TimeSpan.FromSeconds(10));
         Assert.True(saved.Succeeded, saved.Message);
     }
 
-    [Theory]
-    [InlineData(0)]
-    [InlineData(1)]
-    [InlineData(3)]
-    public async Task Every_pack_comes_in_order_with_its_own_results_however_many_connections_read_them(int fillers)
+    [Fact]
+    public async Task A_reader_connection_that_fails_ends_the_export_with_its_error_and_frees_the_database()
     {
-        await using var database = TestDatabase.Create(DatabaseProvider.Sqlite);
+        await using var database = TestDatabase.Create(DatabaseProvider.PostgreSQL);
         await using var app = await StartAsync(database);
         await CreatePacksAsync(app, ManyPacks, withResults: true);
+        // A login that may read the packs and stage records but not the check results: the pack query runs, each filler
+        // fails on its results statement.
+        var role = $"csv_reader_{Guid.NewGuid():N}"[..24];
+        await using (var db = await app.OpenAsync())
+            await db.Database.ExecuteSqlRawAsync($"CREATE ROLE {role} LOGIN; GRANT SELECT ON \"Packs\", \"StageRecords\" TO {role}");
+        try
+        {
+            await using var limited = TestDatabase.OnOwnServer(DatabaseProvider.PostgreSQL,
+                new Npgsql.NpgsqlConnectionStringBuilder(database.ConnectionString) { Username = role }.ToString());
+            await using var services = limited.BuildServices();
+            var writer = new ResultsCsvWriter(services.GetRequiredService<IDbContextFactory<MesDbContext>>(),
+                app.GetRequiredService<ProcessRoute>(), app.GetRequiredService<PlantClock>()) { Fillers = 2 };
+
+            var error = await Assert.ThrowsAnyAsync<Exception>(() => writer.WriteAsync(PackFilter.All, new MemoryStream()).WaitAsync(TimeSpan.FromSeconds(60)));
+
+            var denied = error as Npgsql.PostgresException ?? error.InnerException as Npgsql.PostgresException;
+            Assert.True(denied is { SqlState: "42501" }, $"Expected PostgreSQL's permission error, got: {error}");
+            Assert.Equal(0, await BusyConnectionsAsync(app));
+        }
+        finally
+        {
+            Npgsql.NpgsqlConnection.ClearAllPools();
+            await using var db = await app.OpenAsync();
+            await db.Database.ExecuteSqlRawAsync($"DROP OWNED BY {role}; DROP ROLE {role}");
+        }
+    }
+
+    public static TheoryData<DatabaseProvider, int> ProvidersAndFillers => new()
+    {
+        { DatabaseProvider.Sqlite, 0 }, { DatabaseProvider.Sqlite, 1 }, { DatabaseProvider.Sqlite, 3 },
+        { DatabaseProvider.PostgreSQL, 0 }, { DatabaseProvider.PostgreSQL, 1 }, { DatabaseProvider.PostgreSQL, 3 },
+    };
+
+    [Theory]
+    [MemberData(nameof(ProvidersAndFillers))]
+    public async Task Every_pack_comes_in_order_with_its_own_results_however_many_connections_read_them(DatabaseProvider provider, int fillers)
+    {
+        await using var database = TestDatabase.Create(provider);
+        await using var app = await StartAsync(database);
+        var started = await CreatePacksAsync(app, ManyPacks, withResults: true);
         var route = app.GetRequiredService<ProcessRoute>();
         var writer = new ResultsCsvWriter(app.GetRequiredService<IDbContextFactory<MesDbContext>>(), route, app.GetRequiredService<PlantClock>())
         {
-            SqliteFillers = fillers,
+            Fillers = fillers,
         };
+        var startedText = app.GetRequiredService<PlantClock>().ToLocal(started).ToString(ResultsCsvWriter.TimeFormat, System.Globalization.CultureInfo.InvariantCulture);
 
         using var file = new MemoryStream();
         var rows = await writer.WriteAsync(PackFilter.All, file);
@@ -85,6 +131,7 @@ public class CsvStreamingTests
         var table = MasterAndCsvTests.ReadCsv(Encoding.UTF8.GetString(file.ToArray()[3..]));
         var checks = route.AllChecks.Count();
         Assert.Equal(ManyPacks * checks, rows);
+        Assert.DoesNotContain(table, r => r[12] == "9.9.9");
         for (var i = 1; i <= ManyPacks; i++)
         {
             var first = (i - 1) * checks + 1;
@@ -93,6 +140,7 @@ public class CsvStreamingTests
             Assert.Equal(($"T-{i}", "In progress", "OK", "NOT OK", "N/A"), (voltage[7], voltage[6], voltage[14], voltage[16], table.Skip(first).Take(checks).Single(r => r[12] == "1.1.2")[14]));
             Assert.Equal(i / 1000.0, double.Parse(voltage[15], System.Globalization.CultureInfo.InvariantCulture));
             Assert.Equal("", voltage[17]);
+            Assert.Equal((startedText, "", $"'-{i} mV"), (voltage[9], voltage[10], voltage[11]));
         }
     }
 
@@ -109,7 +157,7 @@ public class CsvStreamingTests
         Assert.True(!File.Exists(file + "-wal") || new FileInfo(file + "-wal").Length == 0, "The test needs a database with an unwritten WAL.");
         var writer = new ResultsCsvWriter(app.GetRequiredService<IDbContextFactory<MesDbContext>>(), app.GetRequiredService<ProcessRoute>(), app.GetRequiredService<PlantClock>())
         {
-            SqliteFillers = 2,
+            Fillers = 2,
         };
 
         using var csv = new MemoryStream();
@@ -124,10 +172,11 @@ public class CsvStreamingTests
     }
 
     /// <summary>Packs written straight to the database (hundreds of them, quickly); with results: stage 1 in progress
-    /// by technician T-i, check 1.1.1 OK / NOT OK with i/1000 measured on Module X, check 1.1.2 N/A.</summary>
-    private static async Task<string> CreatePacksAsync(IServiceProvider app, int count, bool withResults = false)
+    /// by technician T-i with remarks "-i mV", started at the returned time (whole seconds), check 1.1.1 OK / NOT OK
+    /// with i/1000 measured on Module X, check 1.1.2 N/A, and a result for a check the route does not have.</summary>
+    private static async Task<DateTime> CreatePacksAsync(IServiceProvider app, int count, bool withResults = false)
     {
-        var now = DateTime.UtcNow;
+        var now = new DateTime(DateTime.UtcNow.Ticks / TimeSpan.TicksPerSecond * TimeSpan.TicksPerSecond, DateTimeKind.Utc);
         await using var db = await app.OpenAsync();
         db.Packs.AddRange(Enumerable.Range(1, count).Select(i => new Pack
         {
@@ -137,18 +186,28 @@ public class CsvStreamingTests
                 [
                     new StageRecord
                     {
-                        StageNumber = 1, Status = StageStatus.InProgress, Technician = $"T-{i}", StartedUtc = now, UpdatedUtc = now, Version = 1,
+                        StageNumber = 1, Status = StageStatus.InProgress, Technician = $"T-{i}", Remarks = $"-{i} mV", StartedUtc = now, UpdatedUtc = now, Version = 1,
                         Results =
                         [
                             new CheckResult { CheckCode = "1.1.1", ModuleX = QcResult.Ok, ModuleY = QcResult.NotOk, MeasuredX = i / 1000.0, UpdatedUtc = now },
                             new CheckResult { CheckCode = "1.1.2", ModuleX = QcResult.NotApplicable, ModuleY = QcResult.NotApplicable, UpdatedUtc = now },
+                            new CheckResult { CheckCode = "9.9.9", ModuleX = QcResult.NotOk, ModuleY = QcResult.NotOk, MeasuredX = -1, UpdatedUtc = now },
                         ],
                     },
                 ]
                 : [],
         }));
         await db.SaveChangesAsync();
-        return $"BP-S-{count:D4}";
+        return now;
+    }
+
+    /// <summary>PostgreSQL: the other sessions on the test database that are running a query or are in a transaction.</summary>
+    private static async Task<int> BusyConnectionsAsync(IServiceProvider app)
+    {
+        await using var db = await app.OpenAsync();
+        return await db.Database.SqlQueryRaw<int>(
+            "SELECT count(*)::int AS \"Value\" FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND state <> 'idle'")
+            .SingleAsync();
     }
 
     /// <summary>A client that takes the first write and then stops reading until released.</summary>

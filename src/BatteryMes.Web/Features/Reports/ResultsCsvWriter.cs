@@ -12,9 +12,8 @@ namespace BatteryMes.Web.Features.Reports;
 /// order mark so that Excel shows names such as "Kömürcü" correctly.
 /// <para>Built for size: the database is read on other threads (<see cref="ResultsCsvSources"/>: no tracking, no entities,
 /// no object per row) and passed on a few packs at a time through <see cref="PackBatches"/>, a fixed set of reused
-/// buffers, so memory held is a few hundred packs and their CSV text whatever the size of the export. On SQLite the
-/// reading threads also format their packs' rows, so formatting runs on every core; this one sends the batches in
-/// order. The route's texts (stage names, check codes and descriptions, units) are encoded to
+/// buffers, so memory held is a few hundred packs and their CSV text whatever the size of the export. The reading
+/// threads also format their packs' rows, so formatting runs on every core; this one sends the batches in order. The route's texts (stage names, check codes and descriptions, units) are encoded to
 /// UTF-8 once per export.</para></summary>
 public sealed class ResultsCsvWriter(IDbContextFactory<MesDbContext> contexts, ProcessRoute route, PlantClock clock)
 {
@@ -29,9 +28,9 @@ public sealed class ResultsCsvWriter(IDbContextFactory<MesDbContext> contexts, P
 
     private readonly RouteText _route = new(route);
 
-    /// <summary>SQLite: connections that read stage records and results at once, one per core up to four (0: the
-    /// connection of the pack query reads them too).</summary>
-    internal int SqliteFillers { get; init; } = Math.Clamp(Environment.ProcessorCount, 1, 4);
+    /// <summary>Connections that read stage records and results at once, one per core up to four (0: the connection of
+    /// the pack query reads them too).</summary>
+    internal int Fillers { get; init; } = Math.Clamp(Environment.ProcessorCount, 1, 4);
 
     /// <summary>The CsvHelper settings of the export: neutralising is done by SpreadsheetText (the same rule as the Excel
     /// files), only on text fields, so that a negative measured value stays a number.</summary>
@@ -46,7 +45,7 @@ public sealed class ResultsCsvWriter(IDbContextFactory<MesDbContext> contexts, P
     /// <summary>Writes the CSV and returns the number of data rows.</summary>
     public async Task<long> WriteAsync(PackFilter filter, Stream output, CancellationToken ct = default)
     {
-        // The rows of each batch of packs are formatted into the batch's own buffer, by the SQLite reader that filled it
+        // The rows of each batch of packs are formatted into the batch's own buffer, by the filler that filled it
         // (several at once) or else here, and sent on as one write each: an awaited write per row cost ~80% more than
         // the writing itself (6.5 million rows), and the response body refuses synchronous writes.
         using var header = new MemoryStream();
@@ -59,7 +58,7 @@ public sealed class ResultsCsvWriter(IDbContextFactory<MesDbContext> contexts, P
         using var batches = new PackBatches(_route);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         await using var db = await contexts.CreateDbContextAsync(ct);
-        var reading = ResultsCsvSources.Run(db, filter, clock, batches, SqliteFillers, stop.Token);
+        var reading = ResultsCsvSources.Run(db, filter, clock, batches, Fillers, stop.Token);
         try
         {
             // The header goes with the first batch: nothing reaches the client before the export's read transaction
