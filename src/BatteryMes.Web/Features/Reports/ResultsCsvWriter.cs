@@ -28,9 +28,13 @@ public sealed class ResultsCsvWriter(IDbContextFactory<MesDbContext> contexts, P
 
     private readonly RouteText _route = new(route);
 
-    /// <summary>Connections that read stage records and results at once, one per core up to four (0: the connection of
-    /// the pack query reads them too).</summary>
-    internal int Fillers { get; init; } = Math.Clamp(Environment.ProcessorCount, 1, 4);
+    /// <summary>Connections that read stage records and results at once (0: the connection of the pack query reads them
+    /// too). Unset: on SQLite one per core up to four, since all the reading is done in this process; on PostgreSQL
+    /// four, since about half of it is the server's own work in its own processes and each reader also waits for its
+    /// round trips (measured at 100,000 packs on 2 cores: 4.5 s with four against 5.2 s with two).</summary>
+    internal int? Fillers { get; init; }
+
+    private int FillersFor(MesDbContext db) => Fillers ?? (db.Database.IsNpgsql() ? 4 : Math.Clamp(Environment.ProcessorCount, 1, 4));
 
     /// <summary>The CsvHelper settings of the export: neutralising is done by SpreadsheetText (the same rule as the Excel
     /// files), only on text fields, so that a negative measured value stays a number.</summary>
@@ -58,7 +62,7 @@ public sealed class ResultsCsvWriter(IDbContextFactory<MesDbContext> contexts, P
         using var batches = new PackBatches(_route);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         await using var db = await contexts.CreateDbContextAsync(ct);
-        var reading = ResultsCsvSources.Run(db, filter, clock, batches, Fillers, stop.Token);
+        var reading = ResultsCsvSources.Run(db, filter, clock, batches, FillersFor(db), stop.Token);
         try
         {
             // The header goes with the first batch: nothing reaches the client before the export's read transaction
