@@ -64,7 +64,7 @@ public static class SnapshotFile
     /// pages into each destination page and writes it with one pwrite, a quarter of the calls of a same-size copy
     /// (this is SQLite's own path for a destination whose page size differs, made for that case; the file it
     /// leaves holds the source's pages byte for byte and says the source's page size). Measured at 100,000 packs
-    /// (README, Backups) this took the copy from about 4.5x to about 1.6x a plain cp. The map is read-only and closed
+    /// (README, Latest figures, snapshot-ab) this took the copy from 1.71 s to 0.76 s, against 0.78 s for a plain cp. The map is read-only and closed
     /// with the connection; pages still in the WAL are read from the WAL as before.</remarks>
     public static void CopyOnline(string sourceFile, string destination, int pageBytes = CopyPageBytes)
     {

@@ -385,10 +385,16 @@ internal static class ResultsCsvSources
         await using (var join = new NpgsqlCommand($"SET TRANSACTION READ ONLY; SET TRANSACTION SNAPSHOT '{snapshot}'", connection, transaction))
             await join.ExecuteNonQueryAsync(ct);
         await using var reads = await PostgresBatchReads.PrepareAsync(connection, transaction, ct);
+        await FillStartedAsync(batches, batch => reads.FillAsync(batch, clock, ct), ct);
+    }
+
+    /// <summary>A filler's loop, both databases: fill each started batch it gets, format it here (so formatting runs on
+    /// as many threads as there are fillers; the writer only sends the bytes in order), and hand it on.</summary>
+    private static async Task FillStartedAsync(PackBatches batches, Func<PackBatch, Task> fill, CancellationToken ct)
+    {
         await foreach (var batch in batches.StartedAsync(ct))
         {
-            await reads.FillAsync(batch, clock, ct);
-            // Formatted here, on as many threads as there are fillers; the writer only sends the bytes in order.
+            await fill(batch);
             batch.Format();
             batches.Filled(batch);
         }
@@ -524,7 +530,8 @@ internal static class ResultsCsvSources
             if (!string.Equals(touch.ExecuteScalar() as string, "wal", StringComparison.OrdinalIgnoreCase))
                 return (connection.BeginTransaction(deferred: true), null);
             touch.CommandText = "PRAGMA user_version";
-            touch.CommandText = $"PRAGMA user_version = {Convert.ToInt64(touch.ExecuteScalar(), CultureInfo.InvariantCulture)}";
+            var version = Convert.ToInt64(touch.ExecuteScalar(), CultureInfo.InvariantCulture);
+            touch.CommandText = $"PRAGMA user_version = {version}";
             touch.ExecuteNonQuery();
         }
         catch (SqliteException)
@@ -565,13 +572,11 @@ internal static class ResultsCsvSources
                 rc = raw.sqlite3_snapshot_open(db, "main", snapshot);
                 if (rc != raw.SQLITE_OK) SqliteException.ThrowExceptionForRC(rc, db);
                 using var statements = new PackStatements(db);
-                await foreach (var batch in batches.StartedAsync(ct))
+                await FillStartedAsync(batches, batch =>
                 {
                     for (var i = 0; i < batch.Count; i++) statements.Fill(batch.Packs[i], clock);
-                    // Formatted here, on as many threads as there are fillers; the writer only sends the bytes in order.
-                    batch.Format();
-                    batches.Filled(batch);
-                }
+                    return Task.CompletedTask;
+                }, ct);
             }
             finally
             {
