@@ -139,7 +139,7 @@ public class BackupDiskFaultTests
     private static Task<JsonElement> StatusAsync(HttpClient client) => client.GetFromJsonAsync<JsonElement>("/api/backups/status");
 
     /// <summary>No snapshot running (the automatic one after the last change has finished or not yet begun).</summary>
-    private static async Task WaitUntilIdleAsync(MesAppFactory app)
+    internal static async Task WaitUntilIdleAsync(MesAppFactory app)
     {
         var backups = app.Services.GetRequiredService<BackupService>();
         await Task.Delay(200);

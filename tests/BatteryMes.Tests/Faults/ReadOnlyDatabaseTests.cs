@@ -24,6 +24,10 @@ public class ReadOnlyDatabaseTests
 
         // Tests run as root, and root ignores chmod 444; the immutable attribute stops root too. Like chmod, it only
         // affects files opened from now on, so the open pooled connections are closed first (as after a restart).
+        // The automatic snapshot after the save must have finished first: while its connection holds a lock on the
+        // file, SQLite keeps the closed connections' descriptors for re-use, and a new connection would get a
+        // writable one back.
+        await BackupDiskFaultTests.WaitUntilIdleAsync(app);
         SqliteConnection.ClearAllPools();
         await using (await ImmutableFile.SetAsync(file))
         {
