@@ -5,15 +5,16 @@ using BatteryMes.Web.Domain;
 using BatteryMes.Web.Features.Backups;
 using BatteryMes.Web.Features.Dashboard;
 using BatteryMes.Web.Features.DataEntry;
+using BatteryMes.Web.Features.Identity;
 using BatteryMes.Web.Features.Operations;
 using BatteryMes.Web.Features.QrCodes;
 using BatteryMes.Web.Features.Reports;
-using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Options;
 using MudBlazor.Services;
 
-// `BatteryMes restore <file>` and `BatteryMes hash-password` run instead of the web app (see README, Backups).
+// `BatteryMes restore <file>`, `BatteryMes users ...` and `BatteryMes api-key ...` run instead of the web app (see README).
 if (await BackupCommandLine.TryRunAsync(args) is { } commandExitCode) return commandExitCode;
+if (await PeopleCommandLine.TryRunAsync(args) is { } peopleExitCode) return peopleExitCode;
 
 try
 {
@@ -29,12 +30,12 @@ try
     var route = RouteFile.Load(routeFile);
     // Service manager (systemd / Windows), listen addresses with HTTPS, HTTP->HTTPS redirect, rolling log files.
     builder.AddHosting(home, server);
+    builder.ConfigureAllowedHosts(server);
 
     builder.Services.AddBatteryMesCore(home, route, database);
 
-    // Keys for circuits and antiforgery survive restarts and do not depend on the service user's home folder.
-    builder.Services.AddDataProtection().SetApplicationName("BatteryMes")
-        .PersistKeysToFileSystem(new DirectoryInfo(home.Resolve(Path.Combine("data", "keys"))));
+    // Sign-in, roles, API keys; the keys behind cookies and antiforgery tokens live in the database.
+    builder.Services.AddWebIdentity();
     // 128 KB instead of SignalR's 32 KB per message from the browser: a pasted list of 1,000 pack IDs of 40 characters
     // (QR generator) is 41 KB. Every text field caps what the browser sends below this (BrowserLimit).
     builder.Services.AddRazorComponents().AddInteractiveServerComponents()
@@ -52,10 +53,14 @@ try
     if (!app.Environment.IsDevelopment())
         app.UseExceptionHandler("/error", createScopeForErrors: true);
     app.UseStatusCodePages();
+    app.UseWebSecurity(https: app.Configuration.GetValue<bool>("BatteryMes:Server:Https:Enabled"));
+    app.UseAuthentication();
+    app.UseAuthorization();
     app.UseAntiforgery();
     app.MapStaticAssets();
     app.MapOpenApi();
     app.MapHealthEndpoint();
+    app.MapIdentityEndpoints();
     app.MapDataEntryEndpoints();
     app.MapDashboardEndpoints();
     app.MapReportsEndpoints();

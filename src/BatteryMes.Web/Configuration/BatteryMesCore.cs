@@ -3,6 +3,7 @@ using BatteryMes.Web.Domain;
 using BatteryMes.Web.Features.Backups;
 using BatteryMes.Web.Features.Dashboard;
 using BatteryMes.Web.Features.DataEntry;
+using BatteryMes.Web.Features.Identity;
 using BatteryMes.Web.Features.LiveUpdates;
 using BatteryMes.Web.Features.QrCodes;
 using BatteryMes.Web.Features.Reports;
@@ -30,6 +31,7 @@ public static class BatteryMesCore
         services.AddHostedService<DatabaseStartup>();
         services.AddSingleton<PackChangeFeed>();
 
+        services.AddPeople();
         services.AddDataEntry();
         services.AddDashboard();
         services.AddReports();

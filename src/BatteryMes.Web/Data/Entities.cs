@@ -33,6 +33,11 @@ public sealed class StageRecord
     public string? Remarks { get; set; }
     public DateTime? StartedUtc { get; set; }
     public DateTime? CompletedUtc { get; set; }
+    /// <summary>Login of the person who signed the stage off (their name is in <see cref="QcInspector"/>); null for a
+    /// stage completed before sign-in existed, whose inspector was typed.</summary>
+    public string? SignedOffBy { get; set; }
+    /// <summary>What the signature means ("Approved").</summary>
+    public string? SignOffMeaning { get; set; }
     public DateTime UpdatedUtc { get; set; }
     /// <summary>Raised by one on every change; a save that read an older version is a conflicting edit.</summary>
     public int Version { get; set; }
@@ -73,7 +78,10 @@ public sealed class AuditEntry
     public string Field { get; set; } = "";
     public string? OldValue { get; set; }
     public string? NewValue { get; set; }
+    /// <summary>The signed-in person's full name at the time; in rows older than sign-in, the name that was typed.</summary>
     public string? User { get; set; }
+    /// <summary>The signed-in person's login; null where <see cref="User"/> was typed.</summary>
+    public string? UserLogin { get; set; }
     public string? Client { get; set; }
     public string? Reason { get; set; }
 }
@@ -98,4 +106,43 @@ public sealed class IssuedLabel
     public string? Prefix { get; set; }
     public int? Number { get; set; }
     public DateTime IssuedUtc { get; set; }
+}
+
+/// <summary>A person who may sign in: operators with a badge and PIN, supervisors and admins with a password.
+/// Never deleted (old records keep their name): disabled instead.</summary>
+public sealed class Person
+{
+    public long Id { get; set; }
+    /// <summary>As the admin typed it; compared without regard to case through <see cref="NormalizedLogin"/>.</summary>
+    public string Login { get; set; } = "";
+    public string NormalizedLogin { get; set; } = "";
+    public string FullName { get; set; } = "";
+    /// <summary>Comma-separated <see cref="Role"/> names (<see cref="RoleRules.Store"/>).</summary>
+    public string Roles { get; set; } = "";
+    public string? PinHash { get; set; }
+    public string? PasswordHash { get; set; }
+    public bool Disabled { get; set; }
+    public int FailedAttempts { get; set; }
+    public DateTime? LockedUntilUtc { get; set; }
+    /// <summary>Changes when the person is disabled or their PIN, password or roles change: sessions issued before are ended.</summary>
+    public string SecurityStamp { get; set; } = "";
+    public DateTime CreatedUtc { get; set; }
+    public DateTime UpdatedUtc { get; set; }
+}
+
+/// <summary>A key an API client sends as <c>Authorization: Bearer ...</c>; it acts as its person. Only a hash is stored.</summary>
+public sealed class ApiKey
+{
+    public long Id { get; set; }
+    public long PersonId { get; set; }
+    public Person Person { get; set; } = null!;
+    public string Name { get; set; } = "";
+    /// <summary>The first characters of the key, shown in lists so a key can be recognised without being stored.</summary>
+    public string Prefix { get; set; } = "";
+    /// <summary>SHA-256 of the whole key, hex. The key is 256 random bits, so a fast hash suffices.</summary>
+    public string KeyHash { get; set; } = "";
+    public DateTime CreatedUtc { get; set; }
+    public string? CreatedBy { get; set; }
+    public DateTime? RevokedUtc { get; set; }
+    public DateTime? LastUsedUtc { get; set; }
 }

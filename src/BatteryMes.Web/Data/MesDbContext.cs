@@ -1,4 +1,5 @@
 using BatteryMes.Web.Domain;
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 
 namespace BatteryMes.Web.Data;
@@ -6,7 +7,7 @@ namespace BatteryMes.Web.Data;
 /// <summary>The one DbContext type. Each provider has a thin subclass with its own migrations
 /// (Data/Migrations/Sqlite, Data/Migrations/Postgres). Open one per operation through
 /// <see cref="IDbContextFactory{TContext}"/>: a Blazor circuit lives for hours.</summary>
-public class MesDbContext(DbContextOptions options) : DbContext(options)
+public class MesDbContext(DbContextOptions options) : DbContext(options), IDataProtectionKeyContext
 {
     public DbSet<Pack> Packs => Set<Pack>();
     public DbSet<StageRecord> StageRecords => Set<StageRecord>();
@@ -14,6 +15,10 @@ public class MesDbContext(DbContextOptions options) : DbContext(options)
     public DbSet<AuditEntry> AuditLog => Set<AuditEntry>();
     public DbSet<ProductionTarget> ProductionTargets => Set<ProductionTarget>();
     public DbSet<IssuedLabel> IssuedLabels => Set<IssuedLabel>();
+    public DbSet<Person> People => Set<Person>();
+    public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
+    /// <summary>Keys for sign-in cookies and antiforgery tokens, shared by every app instance on one database.</summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configuration)
     {
@@ -42,6 +47,8 @@ public class MesDbContext(DbContextOptions options) : DbContext(options)
             e.Property(s => s.Technician).HasMaxLength(100);
             e.Property(s => s.QcInspector).HasMaxLength(100);
             e.Property(s => s.Remarks).HasMaxLength(2000);
+            e.Property(s => s.SignedOffBy).HasMaxLength(64);
+            e.Property(s => s.SignOffMeaning).HasMaxLength(32);
             e.Property(s => s.Version).IsConcurrencyToken();
             e.HasIndex(s => new { s.PackRowId, s.StageNumber }).IsUnique();
             e.HasIndex(s => new { s.StageNumber, s.Status });
@@ -69,6 +76,7 @@ public class MesDbContext(DbContextOptions options) : DbContext(options)
             e.Property(a => a.OldValue).HasMaxLength(2000);
             e.Property(a => a.NewValue).HasMaxLength(2000);
             e.Property(a => a.User).HasMaxLength(100);
+            e.Property(a => a.UserLogin).HasMaxLength(64);
             e.Property(a => a.Client).HasMaxLength(100);
             e.Property(a => a.Reason).HasMaxLength(500);
             e.HasIndex(a => new { a.PackId, a.AtUtc });
@@ -92,6 +100,32 @@ public class MesDbContext(DbContextOptions options) : DbContext(options)
             e.HasIndex(l => l.PackId).IsUnique();
             e.HasIndex(l => new { l.Prefix, l.Number });
         });
+
+        model.Entity<Person>(e =>
+        {
+            e.ToTable("People");
+            e.Property(p => p.Login).HasMaxLength(64).IsRequired();
+            e.Property(p => p.NormalizedLogin).HasMaxLength(64).IsRequired();
+            e.Property(p => p.FullName).HasMaxLength(100).IsRequired();
+            e.Property(p => p.Roles).HasMaxLength(100).IsRequired();
+            e.Property(p => p.PinHash).HasMaxLength(200);
+            e.Property(p => p.PasswordHash).HasMaxLength(200);
+            e.Property(p => p.SecurityStamp).HasMaxLength(64).IsRequired();
+            e.HasIndex(p => p.NormalizedLogin).IsUnique();
+        });
+
+        model.Entity<ApiKey>(e =>
+        {
+            e.ToTable("ApiKeys");
+            e.Property(k => k.Name).HasMaxLength(100).IsRequired();
+            e.Property(k => k.Prefix).HasMaxLength(16).IsRequired();
+            e.Property(k => k.KeyHash).HasMaxLength(64).IsRequired();
+            e.Property(k => k.CreatedBy).HasMaxLength(64);
+            e.HasIndex(k => k.KeyHash).IsUnique();
+            e.HasOne(k => k.Person).WithMany().HasForeignKey(k => k.PersonId).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        model.Entity<DataProtectionKey>(e => e.ToTable("DataProtectionKeys"));
     }
 }
 

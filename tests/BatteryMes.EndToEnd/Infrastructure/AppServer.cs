@@ -3,6 +3,8 @@ using BatteryMes.Web.Configuration;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using BatteryMes.Web.Features.Identity;
 
 namespace BatteryMes.EndToEnd.Infrastructure;
 
@@ -23,7 +25,28 @@ public sealed class AppServer : IAsyncDisposable
 
     public string Url(string path) => BaseUrl.TrimEnd('/') + "/" + path.TrimStart('/');
 
-    public HttpClient CreateHttpClient() => new() { BaseAddress = new Uri(BaseUrl), Timeout = TimeSpan.FromSeconds(60) };
+    /// <summary>An HTTP client acting as <see cref="TestPeople.Rig"/> (every role).</summary>
+    public HttpClient CreateHttpClient() => CreateHttpClient(TestPeople.Rig);
+
+    /// <summary>An HTTP client acting as <paramref name="person"/> through their API key; null: no credentials.</summary>
+    public HttpClient CreateHttpClient(TestPerson? person)
+    {
+        var client = new HttpClient { BaseAddress = new Uri(BaseUrl), Timeout = TimeSpan.FromSeconds(60) };
+        if (person is not null) client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", _factory.ApiKey(person));
+        return client;
+    }
+
+    /// <summary>Signs <paramref name="page"/>'s browser in as <paramref name="person"/> and opens <paramref name="path"/>
+    /// with a live circuit. Uses the sign-in page's own second step (a one-time ticket), so tests about other pages skip
+    /// typing; the sign-in page itself has tests of its own.</summary>
+    public async Task SignInAsync(IPage page, TestPerson person, string path = "/")
+    {
+        var view = await Services.GetRequiredService<PeopleDirectory>().FindAsync(person.Login)
+            ?? throw new InvalidOperationException($"Test person {person.Login} is missing.");
+        var ticket = Services.GetRequiredService<SignInTickets>().Issue(view, null);
+        await page.GotoAsync(Url($"account/signin/complete?ticket={ticket}&returnUrl={Uri.EscapeDataString("/" + path.TrimStart('/'))}"));
+        await page.WaitForBlazorAsync();
+    }
 
     public static Task<AppServer> StartAsync(DatabaseProvider provider = DatabaseProvider.Sqlite, IDictionary<string, string?>? settings = null)
     {

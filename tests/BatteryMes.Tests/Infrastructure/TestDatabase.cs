@@ -1,6 +1,7 @@
 using BatteryMes.Web.Configuration;
 using BatteryMes.Web.Data;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace BatteryMes.Tests.Infrastructure;
@@ -83,7 +84,8 @@ public static class TestServices
     {
         var services = new ServiceCollection();
         services.AddLogging();
-        services.AddSingleton<Microsoft.Extensions.Configuration.IConfiguration>(new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build());
+        services.AddSingleton<Microsoft.Extensions.Configuration.IConfiguration>(new Microsoft.Extensions.Configuration.ConfigurationBuilder()
+            .AddInMemoryCollection(TestPeople.Settings).Build());
         services.AddBatteryMesCore(new AppHome(database.Folder), BatteryMes.Web.Domain.RouteFile.Load(RoutePath), database.Options);
         return services;
     }

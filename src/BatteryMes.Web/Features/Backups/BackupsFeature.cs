@@ -1,4 +1,5 @@
 using BatteryMes.Web.Data;
+using BatteryMes.Web.Domain;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -37,7 +38,7 @@ public static class BackupsFeature
         var api = endpoints.MapGroup("/api/backups").WithTags("Backups");
 
         api.MapGet("", (BackupCatalog catalog) => catalog.List().Select(BackupListing.From))
-            .WithSummary("Backup history, newest first.");
+            .WithSummary("Backup history, newest first.").RequireAuthorization(nameof(Capability.Administer));
 
         api.MapGet("/status", async (BackupService backups, DatabaseRestorer restorer, CancellationToken ct) =>
         {
@@ -56,7 +57,7 @@ public static class BackupsFeature
                 backups.LastSnapshotUtc,
                 RestoreEnabled = restorer.IsEnabled,
             };
-        }).WithSummary("Live database size, free space at the backup folder, and current warnings.");
+        }).WithSummary("Live database size, free space at the backup folder, and current warnings.").RequireAuthorization(nameof(Capability.View));
 
         api.MapPost("", async (BackupService backups, CancellationToken ct) =>
         {
@@ -64,13 +65,13 @@ public static class BackupsFeature
             return result.Succeeded
                 ? Results.Created($"/api/backups/{result.Entry!.Name}", BackupListing.From(result.Entry))
                 : Results.Problem(result.Message, statusCode: StatusCodes.Status503ServiceUnavailable, title: "The backup was not made");
-        }).WithSummary("Create a manual backup now (kept apart from the rotation).");
+        }).WithSummary("Create a manual backup now (kept apart from the rotation).").RequireAuthorization(nameof(Capability.Administer));
 
         // A catch-all, so that names with slashes or dots also reach the listing check (and get 404), never the disk.
         api.MapGet("/{**name}", (string name, BackupCatalog catalog) =>
             catalog.Find(name) is { } entry
                 ? Results.File(entry.FilePath, "application/vnd.sqlite3", entry.Name, enableRangeProcessing: true)
-                : Results.NotFound()).WithSummary("Download one listed backup file.");
+                : Results.NotFound()).WithSummary("Download one listed backup file.").RequireAuthorization(nameof(Capability.Administer));
 
         api.MapPost("/{name}/restore", async (string name, HttpContext http, DatabaseRestorer restorer, CancellationToken ct) =>
         {
@@ -86,7 +87,7 @@ public static class BackupsFeature
                 RestoreStatus.Refused => Results.Problem(result.Message, statusCode: StatusCodes.Status422UnprocessableEntity, title: "The backup was refused"),
                 _ => Results.Problem(result.Message, statusCode: StatusCodes.Status500InternalServerError, title: "The restore failed"),
             };
-        }).WithSummary($"Restore a listed backup; needs the admin password in the {PasswordHeader} header.");
+        }).WithSummary($"Restore a listed backup; needs the admin password in the {PasswordHeader} header.").RequireAuthorization(nameof(Capability.Administer));
 
         return endpoints;
     }

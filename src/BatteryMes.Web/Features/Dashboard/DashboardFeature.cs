@@ -22,19 +22,23 @@ public static class DashboardFeature
     public static IEndpointRouteBuilder MapDashboardEndpoints(this IEndpointRouteBuilder endpoints)
     {
         var api = endpoints.MapGroup("/api/dashboard").WithTags("Dashboard");
+        // GETs follow BatteryMes:Security:AnonymousDashboard (a wall screen); setting the target needs a supervisor.
         api.MapGet("/", async (DashboardQueries queries, CancellationToken ct) => TypedResults.Ok(await queries.GetFirstScreenAsync(ct: ct)))
-            .WithSummary("Headline numbers, stage loads, plan vs actual and quality for this week, and the first tracker page.");
+            .WithSummary("Headline numbers, stage loads, plan vs actual and quality for this week, and the first tracker page.")
+            .RequireAuthorization(Identity.IdentityFeature.DashboardPolicy);
         api.MapGet("/target", async (ProductionPlan plan, Configuration.PlantClock clock, CancellationToken ct) =>
                 await plan.GetTargetAsync(clock.Today, ct) is { } target ? Results.Ok(target) : Results.NotFound())
-            .WithSummary("The daily production target in force today.");
-        api.MapPut("/target", async (TargetRequest request, ProductionPlan plan, Configuration.PlantClock clock, CancellationToken ct) =>
+            .WithSummary("The daily production target in force today.")
+            .RequireAuthorization(Identity.IdentityFeature.DashboardPolicy);
+        api.MapPut("/target", async (TargetRequest request, ProductionPlan plan, Configuration.PlantClock clock, HttpContext http, CancellationToken ct) =>
             {
-                var result = await plan.SetTargetAsync(request.EffectiveFrom ?? clock.Today, request.PacksPerDay, request.SetBy, ct);
+                var result = await plan.SetTargetAsync(request.EffectiveFrom ?? clock.Today, request.PacksPerDay, Identity.PersonClaims.FullName(http.User), ct);
                 return result.Succeeded
                     ? Results.Ok(result)
                     : Results.Problem(title: "The target was not saved", detail: result.Message, statusCode: StatusCodes.Status400BadRequest);
             })
-            .WithSummary("Sets the daily production target from a plant-local date (today when omitted).");
+            .WithSummary("Sets the daily production target from a plant-local date (today when omitted). Supervisor role.")
+            .RequireAuthorization(nameof(Domain.Capability.Supervise));
         return endpoints;
     }
 

@@ -1,4 +1,5 @@
 using BatteryMes.Web.Domain;
+using BatteryMes.Web.Features.Identity;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Net.Http.Headers;
@@ -15,14 +16,17 @@ public sealed record PackDto(string PackId, string? ModuleXSerial, string? Modul
     DateTime CreatedUtc, DateTime? CompletedUtc, IReadOnlyList<PackStageDto> Stages);
 public sealed record PackStageDto(int Number, string Name, string Status, DateTime? StartedUtc, DateTime? CompletedUtc, string? BlockedBy);
 public sealed record StageDto(string PackId, int Number, string Name, string Status, string ETag, string? Technician, string? QcInspector,
-    string? Remarks, DateTime? StartedUtc, DateTime? CompletedUtc, IReadOnlyList<StageResultDto> Results, IReadOnlyList<string> MissingModuleX,
-    IReadOnlyList<string> MissingModuleY, bool CanComplete);
+    string? SignedOffBy, string? Remarks, DateTime? StartedUtc, DateTime? CompletedUtc, IReadOnlyList<StageResultDto> Results,
+    IReadOnlyList<string> MissingModuleX, IReadOnlyList<string> MissingModuleY, bool CanComplete);
 public sealed record StageResultDto(string CheckCode, string Text, string Criterion, string? ModuleX, string? ModuleY, double? MeasuredX, double? MeasuredY);
 public sealed record SaveStageRequest(string? Technician, string? QcInspector, string? Remarks, IReadOnlyList<SaveResultRequest>? Results);
 public sealed record SaveResultRequest(string? CheckCode, string? ModuleX, string? ModuleY, double? MeasuredX, double? MeasuredY);
-public sealed record ReopenRequest(string? Reason, string? User);
+/// <summary>The signer's PIN or password, given at the moment of signing (the signer is the caller's person).</summary>
+public sealed record SignOffRequest(string? Pin, string? Password);
+public sealed record ReopenRequest(string? Reason, string? User, string? Pin, string? Password);
+/// <summary><see cref="UserLogin"/> is null for a name that was typed before sign-in existed.</summary>
 public sealed record HistoryDto(DateTime AtUtc, int? StageNumber, string? CheckCode, string Action, string Field, string? OldValue,
-    string? NewValue, string? User, string? Client, string? Reason);
+    string? NewValue, string? User, string? UserLogin, string? Client, string? Reason);
 
 /// <summary>The data entry actions over JSON for test equipment and scripts: the same <see cref="PackRecorder"/>,
 /// so the same merge, conflict and blocking rules as the page.</summary>
@@ -32,15 +36,25 @@ public static class DataEntryApi
     {
         var api = endpoints.MapGroup("/api").WithTags("Data entry").DisableAntiforgery()
             .AddEndpointFilter(Operations.DatabaseFaultAnswers.ApiFilter);
-        api.MapGet("/route", GetRoute).WithSummary("The stages (1-8) in route order and their checks with criteria and limits.");
-        api.MapPost("/packs", CreatePack).WithSummary("Registers a pack: 201, or 409 when the ID exists.");
-        api.MapGet("/packs/{packId}", GetPack).WithSummary("The pack, its overall status and each stage's status.");
-        api.MapGet("/packs/{packId}/stages/{stageNumber:int}", GetStage).WithSummary("A stage's checks with recorded values; the ETag header is its version.");
+        api.MapGet("/route", GetRoute).WithSummary("The stages (1-8) in route order and their checks with criteria and limits.")
+            .RequireAuthorization(nameof(Capability.View));
+        api.MapPost("/packs", CreatePack).WithSummary("Registers a pack: 201, or 409 when the ID exists. Operator role.")
+            .RequireAuthorization(nameof(Capability.RecordResults));
+        api.MapGet("/packs/{packId}", GetPack).WithSummary("The pack, its overall status and each stage's status.")
+            .RequireAuthorization(nameof(Capability.View));
+        api.MapGet("/packs/{packId}/stages/{stageNumber:int}", GetStage).WithSummary("A stage's checks with recorded values; the ETag header is its version.")
+            .RequireAuthorization(nameof(Capability.View));
         api.MapPut("/packs/{packId}/stages/{stageNumber:int}", SaveStage)
-            .WithSummary("Saves results. Absent values are left alone. With If-Match (the stage's ETag), 409 with the current values when a field you change was changed since.");
-        api.MapPost("/packs/{packId}/stages/{stageNumber:int}/complete", CompleteStage).WithSummary("Completes a stage whose checks all have both results.");
-        api.MapPost("/packs/{packId}/stages/{stageNumber:int}/reopen", ReopenStage).WithSummary("Reopens a completed stage for correction, with a reason.");
-        api.MapGet("/packs/{packId}/history", GetHistory).WithSummary("The pack's audit log, newest first.");
+            .WithSummary("Saves results as the caller (Operator role). Absent values are left alone. With If-Match (the stage's ETag), 409 with the current values when a field you change was changed since.")
+            .RequireAuthorization(nameof(Capability.RecordResults));
+        api.MapPost("/packs/{packId}/stages/{stageNumber:int}/complete", CompleteStage)
+            .WithSummary("Signs a stage off (QC inspector or Supervisor role): send the caller's \"pin\" or \"password\". Every check needs both results.")
+            .RequireAuthorization(nameof(Capability.SignOff));
+        api.MapPost("/packs/{packId}/stages/{stageNumber:int}/reopen", ReopenStage)
+            .WithSummary("Reopens a completed stage for correction (Supervisor role), with a \"reason\" and the caller's \"pin\" or \"password\".")
+            .RequireAuthorization(nameof(Capability.Supervise));
+        api.MapGet("/packs/{packId}/history", GetHistory).WithSummary("The pack's audit log, newest first.")
+            .RequireAuthorization(nameof(Capability.View));
         return endpoints;
     }
 
@@ -51,7 +65,7 @@ public static class DataEntryApi
     private static async Task<IResult> CreatePack(CreatePackRequest? request, PackRecorder recorder, HttpContext http, CancellationToken ct)
     {
         var packId = request?.PackId?.Trim() ?? "";
-        var result = await recorder.CreatePackAsync(packId, request?.ModuleXSerial, request?.ModuleYSerial, ActorOf(http, null), ct);
+        var result = await recorder.CreatePackAsync(packId, request?.ModuleXSerial, request?.ModuleYSerial, ActorOf(http), ct);
         if (!result.Succeeded) return Failure(result);
         var pack = await recorder.GetPackAsync(packId, ct);
         return TypedResults.Created($"/api/packs/{Uri.EscapeDataString(packId)}", ToDto(pack!));
@@ -73,7 +87,10 @@ public static class DataEntryApi
         HttpContext http, CancellationToken ct)
     {
         if (route.FindStage(stageNumber) is null) return NoSuchStage(route, stageNumber);
-        if (request is null) return Problem(StatusCodes.Status400BadRequest, "Empty request", "Send a JSON body with \"results\" (and optionally technician, qcInspector, remarks).");
+        if (request is null) return Problem(StatusCodes.Status400BadRequest, "Empty request", "Send a JSON body with \"results\" (and optionally \"remarks\").");
+        if (request.Technician is not null || request.QcInspector is not null)
+            return Problem(StatusCodes.Status400BadRequest, "Names are not typed",
+                "Leave out \"technician\" and \"qcInspector\": the technician is the person this request signs in as, and the QC inspector is whoever signs the stage off.");
         var inputs = new List<CheckInput>();
         foreach (var r in request.Results ?? [])
         {
@@ -92,25 +109,34 @@ public static class DataEntryApi
                 return Problem(StatusCodes.Status400BadRequest, "Invalid If-Match", "If-Match must be the ETag header from GET of this stage, for example \"3-638990000000000000\".");
             since = baseline;
         }
-        var save = new StageSave(packId, stageNumber, inputs, request.Technician, request.QcInspector, request.Remarks, since, ConflictHandling.RejectAll);
-        var result = await recorder.SaveStageAsync(save, ActorOf(http, request.Technician), ct);
+        var save = new StageSave(packId, stageNumber, inputs, request.Remarks, since, ConflictHandling.RejectAll);
+        var result = await recorder.SaveStageAsync(save, ActorOf(http), ct);
         if (!result.Succeeded) return Failure(result, route);
         http.Response.Headers.ETag = result.Stage!.Baseline.ToETag();
         return TypedResults.Ok(ToDto(result.Stage, route));
     }
 
-    private static async Task<IResult> CompleteStage(string packId, int stageNumber, PackRecorder recorder, ProcessRoute route, HttpContext http, CancellationToken ct)
+    private static async Task<IResult> CompleteStage(string packId, int stageNumber, SignOffRequest? request, PackRecorder recorder, ProcessRoute route,
+        Signatures signatures, HttpContext http, CancellationToken ct)
     {
-        var result = await recorder.CompleteStageAsync(packId, stageNumber, ActorOf(http, null), ct);
+        if (route.FindStage(stageNumber) is null) return NoSuchStage(route, stageNumber);
+        var signature = await signatures.VerifyAsync(http.User.Login(), request?.Pin ?? request?.Password, Capability.SignOff, ct: ct);
+        if (!signature.Accepted) return SignatureRefused(signature);
+        var result = await recorder.CompleteStageAsync(packId, stageNumber, signature.Signer!.ToActor(ClientOf(http)), ct);
         if (!result.Succeeded) return Failure(result, route);
         http.Response.Headers.ETag = result.Stage!.Baseline.ToETag();
         return TypedResults.Ok(ToDto(result.Stage, route));
     }
 
     private static async Task<IResult> ReopenStage(string packId, int stageNumber, ReopenRequest? request, PackRecorder recorder, ProcessRoute route,
-        HttpContext http, CancellationToken ct)
+        Signatures signatures, HttpContext http, CancellationToken ct)
     {
-        var result = await recorder.ReopenStageAsync(packId, stageNumber, request?.Reason ?? "", ActorOf(http, request?.User), ct);
+        if (request?.User is not null)
+            return Problem(StatusCodes.Status400BadRequest, "Names are not typed", "Leave out \"user\": the reopen is recorded as the person this request signs in as.");
+        if (string.IsNullOrWhiteSpace(request?.Reason)) return Problem(StatusCodes.Status400BadRequest, "Reason required", "Give a \"reason\" for reopening a completed stage.");
+        var signature = await signatures.VerifyAsync(http.User.Login(), request.Pin ?? request.Password, Capability.Supervise, ct: ct);
+        if (!signature.Accepted) return SignatureRefused(signature);
+        var result = await recorder.ReopenStageAsync(packId, stageNumber, request.Reason, signature.Signer!.ToActor(ClientOf(http)), ct);
         if (!result.Succeeded) return Failure(result, route);
         http.Response.Headers.ETag = result.Stage!.Baseline.ToETag();
         return TypedResults.Ok(ToDto(result.Stage, route));
@@ -120,11 +146,16 @@ public static class DataEntryApi
     {
         if (await recorder.GetPackAsync(packId, ct) is null) return NotRegistered(packId);
         var history = await recorder.GetHistoryAsync(packId, 5000, ct);
-        return TypedResults.Ok(history.Select(a => new HistoryDto(a.AtUtc, a.StageNumber, a.CheckCode, a.Action, a.Field, a.OldValue, a.NewValue, a.User, a.Client, a.Reason)).ToList());
+        return TypedResults.Ok(history.Select(a => new HistoryDto(a.AtUtc, a.StageNumber, a.CheckCode, a.Action, a.Field, a.OldValue, a.NewValue, a.User, a.UserLogin, a.Client, a.Reason)).ToList());
     }
 
-    private static Actor ActorOf(HttpContext http, string? user) =>
-        new(string.IsNullOrWhiteSpace(user) ? "api" : user.Trim(), http.Connection.RemoteIpAddress?.ToString());
+    private static string? ClientOf(HttpContext http) => http.Connection.RemoteIpAddress?.ToString();
+
+    /// <summary>The audit log's "who": the person the request authenticated as (API key or sign-in cookie).</summary>
+    private static Actor ActorOf(HttpContext http) => http.User.ToActor(ClientOf(http));
+
+    private static IResult SignatureRefused(SignatureCheck signature) =>
+        Problem(StatusCodes.Status403Forbidden, "Signature refused", signature.Message);
 
     private static IResult Failure(RecordingResult result, ProcessRoute? route = null) => result.Status switch
     {
@@ -132,6 +163,7 @@ public static class DataEntryApi
         RecordingStatus.AlreadyExists => Problem(StatusCodes.Status409Conflict, "Pack exists", result.Message),
         RecordingStatus.Blocked => Problem(StatusCodes.Status409Conflict, "Stage blocked", result.Message),
         RecordingStatus.NotReady => Problem(StatusCodes.Status409Conflict, "Stage not ready to complete", result.Message),
+        RecordingStatus.NotPermitted => Problem(StatusCodes.Status403Forbidden, "Second person required", result.Message),
         RecordingStatus.Conflict => ConflictProblem(result, route),
         _ => Problem(StatusCodes.Status400BadRequest, "Invalid request", result.Message),
     };
@@ -177,7 +209,7 @@ public static class DataEntryApi
             return new StageResultDto(c.Code, c.Description, c.Criterion, Text(e.ModuleX), Text(e.ModuleY), e.MeasuredX, e.MeasuredY);
         }).ToList();
         return new StageDto(stage.PackId, stage.StageNumber, stage.StageName, stage.Status.ToText(), stage.Baseline.ToETag(), stage.Technician,
-            stage.QcInspector, stage.Remarks, stage.StartedUtc, stage.CompletedUtc, results,
+            stage.QcInspector, stage.SignedOffBy, stage.Remarks, stage.StartedUtc, stage.CompletedUtc, results,
             StatusRules.MissingChecks(definition, stage.Entries, Module.X), StatusRules.MissingChecks(definition, stage.Entries, Module.Y),
             stage.CompletedUtc is null && stage.Status == StageStatus.ReadyToComplete);
     }

@@ -7,8 +7,8 @@ using Microsoft.EntityFrameworkCore;
 
 namespace BatteryMes.Web.Features.DataEntry;
 
-/// <summary>Who made a change and from where (for the audit log).</summary>
-public sealed record Actor(string? User, string? Client)
+/// <summary>Who made a change and from where (for the audit log): the signed-in person's full name and login.</summary>
+public sealed record Actor(string? User, string? Client, string? Login = null)
 {
     public static readonly Actor System = new("system", null);
 }
@@ -17,13 +17,12 @@ public sealed record Actor(string? User, string? Client)
 /// so two people saving different modules of one stage never erase each other's work.</summary>
 public sealed record CheckInput(string CheckCode, QcResult? ModuleX = null, QcResult? ModuleY = null, double? MeasuredX = null, double? MeasuredY = null);
 
-/// <summary>A save of one stage. Null text fields are left alone; an empty string clears the field.</summary>
+/// <summary>A save of one stage. Null remarks are left alone; an empty string clears them. The technician is not part
+/// of a save: it is the signed-in person who saves (<see cref="Actor"/>).</summary>
 public sealed record StageSave(
     string PackId,
     int StageNumber,
     IReadOnlyList<CheckInput> Results,
-    string? Technician = null,
-    string? QcInspector = null,
     string? Remarks = null,
     StageBaseline? Since = null,
     ConflictHandling OnConflict = ConflictHandling.SaveTheRest);
@@ -50,6 +49,8 @@ public enum RecordingStatus
     Blocked,
     NotReady,
     Conflict,
+    /// <summary>The person may not do this (for example: sign off a stage only they recorded).</summary>
+    NotPermitted,
 }
 
 /// <summary>The outcome of a recording action, with a message a person can act on when it did not succeed.</summary>
@@ -75,7 +76,8 @@ public sealed record StageView(
     DateTime? StartedUtc,
     DateTime? CompletedUtc,
     DateTime? UpdatedUtc,
-    int Version)
+    int Version,
+    string? SignedOffBy = null)
 {
     /// <summary>The version of the stage this view shows; a later save passes it to detect conflicting edits.</summary>
     public StageBaseline Baseline => new(Version, UpdatedUtc);
@@ -116,6 +118,7 @@ public sealed class PackRecorder(
     ProcessRoute route,
     PackChangeFeed feed,
     TimeProvider time,
+    Microsoft.Extensions.Options.IOptionsMonitor<Identity.SecurityOptions> security,
     ILogger<PackRecorder> log)
 {
     public const int MaxTextLength = 100;
@@ -263,8 +266,6 @@ public sealed class PackRecorder(
                 changedRows.Add(row);
                 if (row.Id == 0 && !record.Results.Contains(row)) record.Results.Add(row);
             }
-            if (save.Technician is not null && MayChange(null, "Technician", record.Technician, Clean(save.Technician))) record.Technician = Clean(save.Technician);
-            if (save.QcInspector is not null && MayChange(null, "QC inspector", record.QcInspector, Clean(save.QcInspector))) record.QcInspector = Clean(save.QcInspector);
             if (save.Remarks is not null && MayChange(null, "Remarks", record.Remarks, Clean(save.Remarks))) record.Remarks = Clean(save.Remarks);
 
             if (conflicts.Count > 0 && save.OnConflict == ConflictHandling.RejectAll)
@@ -273,6 +274,13 @@ public sealed class PackRecorder(
                 return conflicts.Count > 0
                     ? RecordingResult.Done(storedView, ConflictMessage(conflicts, savedOthers: false), conflicts)
                     : RecordingResult.Done(storedView, NothingChanged);
+            // The technician is whoever saves: never typed, and never a conflict between two people saving one stage.
+            var technician = Truncate(Clean(actor.User), MaxTextLength);
+            if (technician is not null && technician != record.Technician)
+            {
+                changes.Add(Audit(now, pack.PackId, stage.Number, null, "Save", "Technician", record.Technician, technician, actor, null));
+                record.Technician = technician;
+            }
 
             record.StartedUtc ??= now;
             record.UpdatedUtc = now;
@@ -293,8 +301,12 @@ public sealed class PackRecorder(
         return result;
     }
 
-    public async Task<RecordingResult> CompleteStageAsync(string packId, int stageNumber, Actor actor, CancellationToken ct = default)
+    /// <summary>Signs a stage off: <paramref name="signer"/> is the QC inspector whose PIN or password the caller has
+    /// just checked. They become the stage's QC inspector, with the time and the meaning of the signature (approved).
+    /// With BatteryMes:Security:RequireSecondPersonSignOff, a stage whose results were recorded only by the signer is refused.</summary>
+    public async Task<RecordingResult> CompleteStageAsync(string packId, int stageNumber, Actor signer, CancellationToken ct = default)
     {
+        var actor = signer;
         var stage = route.FindStage(stageNumber);
         if (stage is null) return RecordingResult.Fail(RecordingStatus.Invalid, $"There is no stage {stageNumber}; the route has stages 1 to {route.StageCount}.");
         var now = Now();
@@ -317,12 +329,22 @@ public sealed class PackRecorder(
                 return RecordingResult.Fail(RecordingStatus.NotReady, $"Stage {stage.Number} ({stage.Name}) has NOT OK results; it cannot be completed until they are corrected.");
             if (record is null || !StatusRules.IsEveryCheckComplete(stage, entries))
                 return RecordingResult.Fail(RecordingStatus.NotReady, MissingMessage(stage, entries));
+            if (security.CurrentValue.RequireSecondPersonSignOff && await RecordedOnlyByAsync(db, pack.PackId, stage.Number, actor, ct))
+                return RecordingResult.Fail(RecordingStatus.NotPermitted,
+                    $"{actor.User} recorded every result of stage {stage.Number} ({stage.Name}) and cannot also sign it off: another QC inspector or supervisor signs it off.");
 
             record.CompletedUtc = now;
             record.UpdatedUtc = now;
             record.Version++;
+            var previousInspector = record.QcInspector;
+            record.QcInspector = Truncate(actor.User, MaxTextLength);
+            record.SignedOffBy = actor.Login;
+            record.SignOffMeaning = SignOffMeaning;
             Restate(pack, record, stage, now);
             db.AuditLog.Add(Audit(now, pack.PackId, stage.Number, null, "Complete", "End date", null, now.ToString("O"), actor, null));
+            db.AuditLog.Add(Audit(now, pack.PackId, stage.Number, null, "Complete", "QC inspector", previousInspector, record.QcInspector, actor, null));
+            db.AuditLog.Add(Audit(now, pack.PackId, stage.Number, null, "Complete", "Signature", null,
+                $"{SignOffMeaning}: {SignOffStatement(pack.PackId, stage)}", actor, null));
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
             return RecordingResult.Done(ToView(pack.PackId, stage, record), $"Stage {stage.Number} ({stage.Name}) completed.");
@@ -353,6 +375,8 @@ public sealed class PackRecorder(
             if (record?.CompletedUtc is null) return RecordingResult.Fail(RecordingStatus.Invalid, $"Stage {stage.Number} ({stage.Name}) is not completed; there is nothing to reopen.");
             var old = record.CompletedUtc.Value.ToString("O");
             record.CompletedUtc = null;
+            record.SignedOffBy = null;
+            record.SignOffMeaning = null;
             record.UpdatedUtc = now;
             record.Version++;
             Restate(pack, record, stage, now);
@@ -453,9 +477,7 @@ public sealed class PackRecorder(
             if (input.MeasuredX is { } mx && !double.IsFinite(mx) || input.MeasuredY is { } my && !double.IsFinite(my))
                 return $"The measured value for check {check.Code} is not a number.";
         }
-        return ValidateText("Technician", save.Technician, MaxTextLength)
-            ?? ValidateText("QC inspector", save.QcInspector, MaxTextLength)
-            ?? ValidateText("Remarks", save.Remarks, MaxRemarksLength);
+        return ValidateText("Remarks", save.Remarks, MaxRemarksLength);
     }
 
     private static string? ValidateText(string label, string? value, int max) =>
@@ -496,7 +518,23 @@ public sealed class PackRecorder(
 
     private static StageView ToView(string packId, RouteStage stage, StageRecord r) =>
         new(packId, stage.Number, stage.Name, r.Status, r.Results.Select(x => x.ToEntry()).ToList(),
-            r.Technician, r.QcInspector, r.Remarks, r.StartedUtc, r.CompletedUtc, r.UpdatedUtc, r.Version);
+            r.Technician, r.QcInspector, r.Remarks, r.StartedUtc, r.CompletedUtc, r.UpdatedUtc, r.Version, r.SignedOffBy);
+
+    /// <summary>What the sign-off records the signer as meaning.</summary>
+    public const string SignOffMeaning = "Approved";
+
+    /// <summary>The statement a QC inspector signs: "I have reviewed stage 3 (...) of pack BP-2026-0001 and approve it."</summary>
+    public static string SignOffStatement(string packId, RouteStage stage) =>
+        $"I have reviewed stage {stage.Number} ({stage.Name}) of pack {packId} and approve it.";
+
+    /// <summary>True when every save of the stage that names a person was made by <paramref name="signer"/>.</summary>
+    private static async Task<bool> RecordedOnlyByAsync(MesDbContext db, string packId, int stage, Actor signer, CancellationToken ct)
+    {
+        var recorders = await db.AuditLog.AsNoTracking()
+            .Where(a => a.PackId == packId && a.StageNumber == stage && a.Action == "Save" && a.User != null)
+            .Select(a => new { a.UserLogin, a.User }).Distinct().ToListAsync(ct);
+        return recorders.Count > 0 && recorders.All(r => r.UserLogin is not null && string.Equals(r.UserLogin, signer.Login, StringComparison.OrdinalIgnoreCase));
+    }
 
     private async Task<bool> PackExistsAsync(string packId, CancellationToken ct)
     {
@@ -515,6 +553,7 @@ public sealed class PackRecorder(
         OldValue = Truncate(oldValue, 2000),
         NewValue = Truncate(newValue, 2000),
         User = Truncate(actor.User, 100),
+        UserLogin = Truncate(actor.Login, 64),
         Client = Truncate(actor.Client, 100),
         Reason = Truncate(reason, 500),
     };

@@ -63,12 +63,10 @@ public sealed record StageDraft
     public int Version { get; init; }
     public DateTime? UpdatedUtc { get; init; }
     public List<DraftCheck> Checks { get; init; } = [];
-    public string? Technician { get; init; }
-    public string? QcInspector { get; init; }
     public string? Remarks { get; init; }
     [System.Text.Json.Serialization.JsonIgnore] public string? SavedLocal { get; init; }
     [System.Text.Json.Serialization.JsonIgnore] public StageBaseline Baseline => new(Version, UpdatedUtc);
-    [System.Text.Json.Serialization.JsonIgnore] public bool HasContent => Checks.Count > 0 || Technician is not null || QcInspector is not null || Remarks is not null;
+    [System.Text.Json.Serialization.JsonIgnore] public bool HasContent => Checks.Count > 0 || Remarks is not null;
 }
 
 public sealed record DraftCheck(string Code, QcResult? X, QcResult? Y, string? MeasuredX, string? MeasuredY);

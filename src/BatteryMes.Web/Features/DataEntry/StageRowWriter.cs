@@ -86,13 +86,14 @@ internal static class StageRowWriter
         {
             var first = audit[0];
             if (audit.Any(a => a.AtUtc != first.AtUtc || a.PackId != first.PackId || a.StageNumber != first.StageNumber
-                    || a.User != first.User || a.Client != first.Client))
+                    || a.User != first.User || a.UserLogin != first.UserLogin || a.Client != first.Client))
                 throw new ArgumentException("The audit rows of one save share its time, pack, stage, user and client.", nameof(audit));
             var auditParameters = new Parameters(columns, factory);
             auditParameters.Add(columns.AuditAtUtc, first.AtUtc);
             auditParameters.Add(columns.AuditPackId, first.PackId);
             auditParameters.Add(columns.AuditStageNumber, first.StageNumber);
             auditParameters.Add(columns.AuditUser, first.User);
+            auditParameters.Add(columns.AuditUserLogin, first.UserLogin);
             auditParameters.Add(columns.AuditClient, first.Client);
             auditParameters.Add(columns.Json, AuditJson(audit));
             statements.Add((columns.IsNpgsql ? InsertAuditSqlPostgres : InsertAuditSqlSqlite, auditParameters));
@@ -135,16 +136,16 @@ internal static class StageRowWriter
     private const string UpdatePackSql =
         "UPDATE \"Packs\" SET \"Status\" = @p0, \"CurrentStage\" = @p1, \"CompletedUtc\" = @p2, \"UpdatedUtc\" = @p3 WHERE \"Id\" = @p4";
 
-    private const string AuditColumns = "INSERT INTO \"AuditLog\" (\"AtUtc\", \"PackId\", \"StageNumber\", \"User\", \"Client\", \"CheckCode\", \"Action\", \"Field\", \"OldValue\", \"NewValue\", \"Reason\") ";
+    private const string AuditColumns = "INSERT INTO \"AuditLog\" (\"AtUtc\", \"PackId\", \"StageNumber\", \"User\", \"UserLogin\", \"Client\", \"CheckCode\", \"Action\", \"Field\", \"OldValue\", \"NewValue\", \"Reason\") ";
 
     // The JSON is an array of [check code, action, field, old value, new value, reason]; rows go in in array order.
     private const string InsertAuditSqlSqlite = AuditColumns
-        + "SELECT @p0, @p1, @p2, @p3, @p4, e.value ->> 0, e.value ->> 1, e.value ->> 2, e.value ->> 3, e.value ->> 4, e.value ->> 5 "
-        + "FROM json_each(@p5) AS e ORDER BY e.key";
+        + "SELECT @p0, @p1, @p2, @p3, @p4, @p5, e.value ->> 0, e.value ->> 1, e.value ->> 2, e.value ->> 3, e.value ->> 4, e.value ->> 5 "
+        + "FROM json_each(@p6) AS e ORDER BY e.key";
 
     private const string InsertAuditSqlPostgres = AuditColumns
-        + "SELECT @p0, @p1, @p2, @p3, @p4, e.v ->> 0, e.v ->> 1, e.v ->> 2, e.v ->> 3, e.v ->> 4, e.v ->> 5 "
-        + "FROM json_array_elements(@p5::json) WITH ORDINALITY AS e(v, n) ORDER BY e.n";
+        + "SELECT @p0, @p1, @p2, @p3, @p4, @p5, e.v ->> 0, e.v ->> 1, e.v ->> 2, e.v ->> 3, e.v ->> 4, e.v ->> 5 "
+        + "FROM json_array_elements(@p6::json) WITH ORDINALITY AS e(v, n) ORDER BY e.n";
 
     // The JSON is an array of [check code, Module X, Module Y, measured X, measured Y]: results as their stored numbers,
     // measured values as JSON numbers in .NET's shortest round-trip form (both databases read them back to the same double).
@@ -265,6 +266,7 @@ internal static class StageRowWriter
             AuditPackId = Of<AuditEntry>(nameof(AuditEntry.PackId));
             AuditStageNumber = Of<AuditEntry>(nameof(AuditEntry.StageNumber));
             AuditUser = Of<AuditEntry>(nameof(AuditEntry.User));
+            AuditUserLogin = Of<AuditEntry>(nameof(AuditEntry.UserLogin));
             AuditClient = Of<AuditEntry>(nameof(AuditEntry.Client));
             Json = db.GetService<IRelationalTypeMappingSource>().FindMapping(typeof(string))!;
         }
@@ -298,6 +300,7 @@ internal static class StageRowWriter
         public RelationalTypeMapping AuditPackId { get; }
         public RelationalTypeMapping AuditStageNumber { get; }
         public RelationalTypeMapping AuditUser { get; }
+        public RelationalTypeMapping AuditUserLogin { get; }
         public RelationalTypeMapping AuditClient { get; }
         public RelationalTypeMapping Json { get; }
 

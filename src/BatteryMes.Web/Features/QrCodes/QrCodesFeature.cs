@@ -19,7 +19,7 @@ public static class QrCodesFeature
 
     public static IEndpointRouteBuilder MapQrCodesEndpoints(this IEndpointRouteBuilder endpoints)
     {
-        var api = endpoints.MapGroup("/api/qr").WithTags("QR labels");
+        var api = endpoints.MapGroup("/api/qr").WithTags("QR labels").RequireAuthorization(nameof(Capability.PrintLabels));
 
         // Returns the ZIP of the batch; 409 lists the duplicates unless skipDuplicates; 400 says what is wrong.
         api.MapPost("/batches", async (LabelBatchRequest request, HttpRequest http, LabelBatchService labels, CancellationToken ct) =>
