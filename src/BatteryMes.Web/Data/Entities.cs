@@ -60,9 +60,14 @@ public sealed class CheckResult
     public QcResult ModuleY { get; set; }
     public double? MeasuredX { get; set; }
     public double? MeasuredY { get; set; }
+    /// <summary>The reason given for Module X's result where its measured value says otherwise (a deviation); null otherwise.</summary>
+    public string? DeviationX { get; set; }
+    public string? DeviationY { get; set; }
+    /// <summary>The operator's remark on this check alone (the stage's remark is <see cref="StageRecord.Remarks"/>).</summary>
+    public string? Remark { get; set; }
     public DateTime UpdatedUtc { get; set; }
 
-    public CheckEntry ToEntry() => new(CheckCode, ModuleX, ModuleY, MeasuredX, MeasuredY);
+    public CheckEntry ToEntry() => new(CheckCode, ModuleX, ModuleY, MeasuredX, MeasuredY, DeviationX, DeviationY, Remark);
 }
 
 /// <summary>Append-only history: one row per changed field.</summary>

@@ -60,6 +60,9 @@ public class MesDbContext(DbContextOptions options) : DbContext(options), IDataP
         {
             e.ToTable("CheckResults");
             e.Property(r => r.CheckCode).HasMaxLength(16).IsRequired();
+            e.Property(r => r.DeviationX).HasMaxLength(QcJudging.MaxReasonLength);
+            e.Property(r => r.DeviationY).HasMaxLength(QcJudging.MaxReasonLength);
+            e.Property(r => r.Remark).HasMaxLength(500);
             e.HasIndex(r => new { r.StageRecordId, r.CheckCode }).IsUnique();
             // "Checks that fail most" reads only the NOT OK rows: a partial index keeps that cheap.
             e.HasIndex(r => r.CheckCode).HasDatabaseName("IX_CheckResults_NotOk")

@@ -39,8 +39,9 @@ public sealed record RouteStage(int Number, string Name, IReadOnlyList<QcCheck> 
     public override string ToString() => $"{Number}. {Name}";
 }
 
-/// <summary>One numbered QC check. Where <see cref="Limits"/> is set the check is measurable.</summary>
-public sealed record QcCheck(string Code, string Operation, string Description, string Criterion, MeasurementLimits? Limits)
+/// <summary>One numbered QC check. Where <see cref="Limits"/> is set the check is measurable; where
+/// <see cref="RequiresValue"/> is set, OK or NOT OK needs a measured value (N/A does not).</summary>
+public sealed record QcCheck(string Code, string Operation, string Description, string Criterion, MeasurementLimits? Limits, bool RequiresValue = false)
 {
     public bool IsMeasurable => Limits is not null;
 }

@@ -80,7 +80,9 @@ public static partial class RouteFile
                 {
                     errors.Add($"{cat} (check {code}) has a unit but no min or max.");
                 }
-                checks.Add(new QcCheck(code, c.Operation?.Trim() ?? "", c.Description?.Trim() ?? "", c.Criterion?.Trim() ?? "", limits));
+                if (c.RequiresValue && limits is null)
+                    errors.Add($"{cat} (check {code}) requires a value but has no min or max to judge it by.");
+                checks.Add(new QcCheck(code, c.Operation?.Trim() ?? "", c.Description?.Trim() ?? "", c.Criterion?.Trim() ?? "", limits, c.RequiresValue));
             }
             stages.Add(new RouteStage(s.Number, s.Name?.Trim() ?? "", checks));
         }
@@ -118,5 +120,6 @@ public static partial class RouteFile
         public double? Min { get; set; }
         public double? Max { get; set; }
         public string? Unit { get; set; }
+        public bool RequiresValue { get; set; }
     }
 }

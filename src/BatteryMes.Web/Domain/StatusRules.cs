@@ -1,9 +1,13 @@
 namespace BatteryMes.Web.Domain;
 
-/// <summary>What is recorded for one check of one stage: both modules' results and measured values.</summary>
-public readonly record struct CheckEntry(string CheckCode, QcResult ModuleX, QcResult ModuleY, double? MeasuredX = null, double? MeasuredY = null)
+/// <summary>What is recorded for one check of one stage: both modules' results and measured values, the reason of a
+/// deviation (a result the measured value contradicts) per module, and the check's own remark.</summary>
+public readonly record struct CheckEntry(string CheckCode, QcResult ModuleX, QcResult ModuleY, double? MeasuredX = null, double? MeasuredY = null,
+    string? DeviationX = null, string? DeviationY = null, string? Remark = null)
 {
     public QcResult Get(Module module) => module == Module.X ? ModuleX : ModuleY;
+    public double? Measured(Module module) => module == Module.X ? MeasuredX : MeasuredY;
+    public string? Deviation(Module module) => module == Module.X ? DeviationX : DeviationY;
     public bool HasNotOk => ModuleX == QcResult.NotOk || ModuleY == QcResult.NotOk;
     public bool IsComplete => ModuleX.HasValue() && ModuleY.HasValue();
     public bool IsEmpty => !ModuleX.HasValue() && !ModuleY.HasValue() && MeasuredX is null && MeasuredY is null;
@@ -37,15 +41,18 @@ public static class StatusRules
     public static bool IsEveryCheckComplete(RouteStage stage, IEnumerable<CheckEntry> entries)
     {
         var byCode = entries.ToDictionary(e => e.CheckCode, StringComparer.Ordinal);
-        return stage.Checks.Count > 0 && stage.Checks.All(c => byCode.TryGetValue(c.Code, out var e) && e.IsComplete);
+        return stage.Checks.Count > 0 && stage.Checks.All(c => byCode.TryGetValue(c.Code, out var e) && e.IsComplete
+            && QcJudging.Judge(c, e.ModuleX, e.MeasuredX) != Verdict.MissingValue && QcJudging.Judge(c, e.ModuleY, e.MeasuredY) != Verdict.MissingValue);
     }
 
-    /// <summary>The checks of a stage still missing a result, per module (for "Module Y still missing: 2.1.1, ...").</summary>
+    /// <summary>The checks of a stage still missing a result, per module (for "Module Y still missing: 2.1.1, ..."), and
+    /// checks that require a measured value but have an OK or NOT OK without one (recorded before the route required it).</summary>
     public static IReadOnlyList<string> MissingChecks(RouteStage stage, IEnumerable<CheckEntry> entries, Module module)
     {
         var byCode = entries.ToDictionary(e => e.CheckCode, StringComparer.Ordinal);
         return stage.Checks
-            .Where(c => !byCode.TryGetValue(c.Code, out var e) || !e.Get(module).HasValue())
+            .Where(c => !byCode.TryGetValue(c.Code, out var e) || !e.Get(module).HasValue()
+                || QcJudging.Judge(c, e.Get(module), e.Measured(module)) == Verdict.MissingValue)
             .Select(c => c.Code)
             .ToList();
     }

@@ -9,7 +9,7 @@ namespace BatteryMes.Web.Features.DataEntry;
 // The JSON shapes of the data entry API. Results travel as the plant's words ("OK", "NOT OK", "N/A").
 public sealed record RouteDto(string Name, IReadOnlyList<RouteStageDto> Stages);
 public sealed record RouteStageDto(int Number, string Name, IReadOnlyList<RouteCheckDto> Checks);
-public sealed record RouteCheckDto(string Code, string Operation, string Text, string Criterion, LimitsDto? Limits);
+public sealed record RouteCheckDto(string Code, string Operation, string Text, string Criterion, LimitsDto? Limits, bool RequiresValue);
 public sealed record LimitsDto(double? Min, double? Max, string Unit);
 public sealed record CreatePackRequest(string? PackId, string? ModuleXSerial, string? ModuleYSerial);
 public sealed record PackDto(string PackId, string? ModuleXSerial, string? ModuleYSerial, string Status, int CurrentStage,
@@ -18,9 +18,12 @@ public sealed record PackStageDto(int Number, string Name, string Status, DateTi
 public sealed record StageDto(string PackId, int Number, string Name, string Status, string ETag, string? Technician, string? QcInspector,
     string? SignedOffBy, string? Remarks, DateTime? StartedUtc, DateTime? CompletedUtc, IReadOnlyList<StageResultDto> Results,
     IReadOnlyList<string> MissingModuleX, IReadOnlyList<string> MissingModuleY, bool CanComplete);
-public sealed record StageResultDto(string CheckCode, string Text, string Criterion, string? ModuleX, string? ModuleY, double? MeasuredX, double? MeasuredY);
+/// <summary><see cref="DeviationX"/>/<see cref="DeviationY"/>: the reason recorded for a result its measured value contradicts.</summary>
+public sealed record StageResultDto(string CheckCode, string Text, string Criterion, string? ModuleX, string? ModuleY, double? MeasuredX, double? MeasuredY,
+    string? DeviationX, string? DeviationY, string? Remark);
 public sealed record SaveStageRequest(string? Technician, string? QcInspector, string? Remarks, IReadOnlyList<SaveResultRequest>? Results);
-public sealed record SaveResultRequest(string? CheckCode, string? ModuleX, string? ModuleY, double? MeasuredX, double? MeasuredY);
+public sealed record SaveResultRequest(string? CheckCode, string? ModuleX, string? ModuleY, double? MeasuredX, double? MeasuredY,
+    string? DeviationX = null, string? DeviationY = null, string? Remark = null);
 /// <summary>The signer's PIN or password, given at the moment of signing (the signer is the caller's person).</summary>
 public sealed record SignOffRequest(string? Pin, string? Password);
 public sealed record ReopenRequest(string? Reason, string? User, string? Pin, string? Password);
@@ -60,7 +63,7 @@ public static class DataEntryApi
 
     private static RouteDto GetRoute(ProcessRoute route) =>
         new(route.Name, route.Stages.Select(s => new RouteStageDto(s.Number, s.Name, s.Checks.Select(c =>
-            new RouteCheckDto(c.Code, c.Operation, c.Description, c.Criterion, c.Limits is { } l ? new LimitsDto(l.Min, l.Max, l.Unit) : null)).ToList())).ToList());
+            new RouteCheckDto(c.Code, c.Operation, c.Description, c.Criterion, c.Limits is { } l ? new LimitsDto(l.Min, l.Max, l.Unit) : null, c.RequiresValue)).ToList())).ToList());
 
     private static async Task<IResult> CreatePack(CreatePackRequest? request, PackRecorder recorder, HttpContext http, CancellationToken ct)
     {
@@ -99,7 +102,7 @@ public static class DataEntryApi
                 return Problem(StatusCodes.Status400BadRequest, "Invalid result",
                     $"Check {r.CheckCode}: a result is \"OK\", \"NOT OK\" or \"N/A\", or left out to keep the stored value.");
             inputs.Add(new CheckInput(r.CheckCode ?? "", string.IsNullOrWhiteSpace(r.ModuleX) ? null : x, string.IsNullOrWhiteSpace(r.ModuleY) ? null : y,
-                r.MeasuredX, r.MeasuredY));
+                r.MeasuredX, r.MeasuredY, r.DeviationX, r.DeviationY, r.Remark));
         }
         StageBaseline? since = null;
         var ifMatch = http.Request.Headers[HeaderNames.IfMatch].ToString();
@@ -163,7 +166,9 @@ public static class DataEntryApi
         RecordingStatus.AlreadyExists => Problem(StatusCodes.Status409Conflict, "Pack exists", result.Message),
         RecordingStatus.Blocked => Problem(StatusCodes.Status409Conflict, "Stage blocked", result.Message),
         RecordingStatus.NotReady => Problem(StatusCodes.Status409Conflict, "Stage not ready to complete", result.Message),
-        RecordingStatus.NotPermitted => Problem(StatusCodes.Status403Forbidden, "Second person required", result.Message),
+        RecordingStatus.NotPermitted => Problem(StatusCodes.Status403Forbidden, "Not permitted", result.Message),
+        RecordingStatus.SecondPersonRequired => Problem(StatusCodes.Status403Forbidden, "Second person required", result.Message),
+        RecordingStatus.Unprocessable => Problem(StatusCodes.Status422UnprocessableEntity, "The result contradicts its evidence", result.Message),
         RecordingStatus.Conflict => ConflictProblem(result, route),
         _ => Problem(StatusCodes.Status400BadRequest, "Invalid request", result.Message),
     };
@@ -206,7 +211,7 @@ public static class DataEntryApi
         var results = definition.Checks.Select(c =>
         {
             var e = byCode.GetValueOrDefault(c.Code);
-            return new StageResultDto(c.Code, c.Description, c.Criterion, Text(e.ModuleX), Text(e.ModuleY), e.MeasuredX, e.MeasuredY);
+            return new StageResultDto(c.Code, c.Description, c.Criterion, Text(e.ModuleX), Text(e.ModuleY), e.MeasuredX, e.MeasuredY, e.DeviationX, e.DeviationY, e.Remark);
         }).ToList();
         return new StageDto(stage.PackId, stage.StageNumber, stage.StageName, stage.Status.ToText(), stage.Baseline.ToETag(), stage.Technician,
             stage.QcInspector, stage.SignedOffBy, stage.Remarks, stage.StartedUtc, stage.CompletedUtc, results,

@@ -7,15 +7,26 @@ using Microsoft.EntityFrameworkCore;
 
 namespace BatteryMes.Web.Features.DataEntry;
 
-/// <summary>Who made a change and from where (for the audit log): the signed-in person's full name and login.</summary>
-public sealed record Actor(string? User, string? Client, string? Login = null)
+/// <summary>Who made a change and from where (for the audit log): the signed-in person's full name, login and roles.</summary>
+public sealed record Actor(string? User, string? Client, string? Login = null, IReadOnlyList<Role>? Roles = null)
 {
+    /// <summary>A QC inspector or supervisor: may sign stages off and record deviations.</summary>
+    public bool MaySignOff => Roles is not null && RoleRules.Allows(Roles, Capability.SignOff);
+
     public static readonly Actor System = new("system", null);
 }
 
 /// <summary>One check's input in a save. A null result or value means "not given: leave the stored value alone",
 /// so two people saving different modules of one stage never erase each other's work.</summary>
-public sealed record CheckInput(string CheckCode, QcResult? ModuleX = null, QcResult? ModuleY = null, double? MeasuredX = null, double? MeasuredY = null);
+/// <see cref="DeviationX"/>/<see cref="DeviationY"/> give the reason for a result its measured value contradicts; <see cref="Remark"/>
+/// is the check's own remark (an empty string clears it).
+public sealed record CheckInput(string CheckCode, QcResult? ModuleX = null, QcResult? ModuleY = null, double? MeasuredX = null, double? MeasuredY = null,
+    string? DeviationX = null, string? DeviationY = null, string? Remark = null)
+{
+    public QcResult? Result(Module module) => module == Module.X ? ModuleX : ModuleY;
+    public double? Measured(Module module) => module == Module.X ? MeasuredX : MeasuredY;
+    public string? Deviation(Module module) => module == Module.X ? DeviationX : DeviationY;
+}
 
 /// <summary>A save of one stage. Null remarks are left alone; an empty string clears them. The technician is not part
 /// of a save: it is the signed-in person who saves (<see cref="Actor"/>).</summary>
@@ -49,8 +60,12 @@ public enum RecordingStatus
     Blocked,
     NotReady,
     Conflict,
-    /// <summary>The person may not do this (for example: sign off a stage only they recorded).</summary>
+    /// <summary>The person may not do this (for example: record a deviation without the QC inspector role).</summary>
     NotPermitted,
+    /// <summary>The signer recorded every result of the stage and the second-person rule is on.</summary>
+    SecondPersonRequired,
+    /// <summary>The record would contradict its evidence: a deviation without a reason, OK without a required value.</summary>
+    Unprocessable,
 }
 
 /// <summary>The outcome of a recording action, with a message a person can act on when it did not succeed.</summary>
@@ -125,6 +140,8 @@ public sealed class PackRecorder(
     public const int MaxRemarksLength = 2000;
     public const int MaxSerialLength = 64;
     public const int MaxReasonLength = 500;
+    public const int MaxCheckRemarkLength = 500;
+    private static readonly Module[] Modules = [Module.X, Module.Y];
     private const string NothingChanged = "Nothing changed: the stage already holds these values.";
     private const string NothingSavedPrefix = "Nothing was saved";
 
@@ -261,6 +278,41 @@ public sealed class PackRecorder(
                 if (input.MeasuredY is { } my && MayChange(check.Code, "Measured Y", Format(row.MeasuredY), Format(my))) row.MeasuredY = my;
                 if (wantX is { } x && MayChange(check.Code, "Module X", row.ModuleX.ToText(), x.ToText())) row.ModuleX = x;
                 if (wantY is { } y && MayChange(check.Code, "Module Y", row.ModuleY.ToText(), y.ToText())) row.ModuleY = y;
+                foreach (var module in Modules)
+                {
+                    var result = module == Module.X ? row.ModuleX : row.ModuleY;
+                    var measured = module == Module.X ? row.MeasuredX : row.MeasuredY;
+                    var touched = result != before.Get(module) || measured != before.Measured(module);
+                    var stored = before.Deviation(module);
+                    var field = $"Deviation {module}";
+                    switch (QcJudging.Judge(check, result, measured))
+                    {
+                        case Verdict.MissingValue when touched:
+                            return RecordingResult.Fail(RecordingStatus.Unprocessable, QcJudging.Describe(check, module, result, measured) + " Nothing was saved.");
+                        case Verdict.Deviation:
+                            var reason = Clean(input.Deviation(module)) ?? (touched ? null : stored);
+                            if (reason is null)
+                                return RecordingResult.Fail(RecordingStatus.Unprocessable, QcJudging.Describe(check, module, result, measured)
+                                    + " Give the reason for the deviation (a QC inspector or supervisor records it), or record the result the value gives. Nothing was saved.");
+                            if (!actor.MaySignOff)
+                                return RecordingResult.Fail(RecordingStatus.NotPermitted, QcJudging.Describe(check, module, result, measured)
+                                    + $" Only a QC inspector or supervisor may record a deviation; {actor.User ?? "this person"} may not. Nothing was saved.");
+                            if (reason.Length > QcJudging.MaxReasonLength)
+                                return RecordingResult.Fail(RecordingStatus.Invalid, $"The deviation reason for check {check.Code} Module {module} is longer than {QcJudging.MaxReasonLength} characters.");
+                            if (MayChange(check.Code, field, stored, reason)) SetDeviation(row, module, reason);
+                            break;
+                        default:
+                            // A result that agrees with its value needs no reason: an old one no longer applies.
+                            if (stored is not null && MayChange(check.Code, field, stored, null)) SetDeviation(row, module, null);
+                            break;
+                    }
+                }
+                if (input.Remark is not null)
+                {
+                    if (input.Remark.Length > MaxCheckRemarkLength)
+                        return RecordingResult.Fail(RecordingStatus.Invalid, $"The remark on check {check.Code} is longer than {MaxCheckRemarkLength} characters.");
+                    if (MayChange(check.Code, "Remark", row.Remark, Clean(input.Remark))) row.Remark = Clean(input.Remark);
+                }
                 if (before.Equals(row.ToEntry())) continue;
                 row.UpdatedUtc = now;
                 changedRows.Add(row);
@@ -330,7 +382,7 @@ public sealed class PackRecorder(
             if (record is null || !StatusRules.IsEveryCheckComplete(stage, entries))
                 return RecordingResult.Fail(RecordingStatus.NotReady, MissingMessage(stage, entries));
             if (security.CurrentValue.RequireSecondPersonSignOff && await RecordedOnlyByAsync(db, pack.PackId, stage.Number, actor, ct))
-                return RecordingResult.Fail(RecordingStatus.NotPermitted,
+                return RecordingResult.Fail(RecordingStatus.SecondPersonRequired,
                     $"{actor.User} recorded every result of stage {stage.Number} ({stage.Name}) and cannot also sign it off: another QC inspector or supervisor signs it off.");
 
             record.CompletedUtc = now;
@@ -519,6 +571,11 @@ public sealed class PackRecorder(
     private static StageView ToView(string packId, RouteStage stage, StageRecord r) =>
         new(packId, stage.Number, stage.Name, r.Status, r.Results.Select(x => x.ToEntry()).ToList(),
             r.Technician, r.QcInspector, r.Remarks, r.StartedUtc, r.CompletedUtc, r.UpdatedUtc, r.Version, r.SignedOffBy);
+
+    private static void SetDeviation(CheckResult row, Module module, string? reason)
+    {
+        if (module == Module.X) row.DeviationX = reason; else row.DeviationY = reason;
+    }
 
     /// <summary>What the sign-off records the signer as meaning.</summary>
     public const string SignOffMeaning = "Approved";

@@ -16,6 +16,24 @@ public sealed class CheckRow(QcCheck check, CheckEntry loaded)
 
     public QcResult Get(Module module) => module == Module.X ? X : Y;
 
+    /// <summary>The reason for a deviation, per module, as typed (loaded from the record).</summary>
+    public string? DeviationX { get; set; } = loaded.DeviationX;
+    public string? DeviationY { get; set; } = loaded.DeviationY;
+    public string? Remark { get; set; } = loaded.Remark;
+
+    public string? Deviation(Module module) => module == Module.X ? DeviationX : DeviationY;
+
+    public void SetDeviation(Module module, string? reason)
+    {
+        if (module == Module.X) DeviationX = reason; else DeviationY = reason;
+    }
+
+    public bool DeviationChanged(Module module) => Differs(Deviation(module), Loaded.Deviation(module));
+    public bool RemarkChanged => Differs(Remark, Loaded.Remark);
+
+    /// <summary>How the chosen result stands against the typed value (see <see cref="QcJudging"/>).</summary>
+    public Verdict Verdict(Module module) => QcJudging.Judge(Check, Get(module), Measured(module));
+
     public void Set(Module module, QcResult value)
     {
         if (module == Module.X) X = value; else Y = value;
@@ -43,7 +61,10 @@ public sealed class CheckRow(QcCheck check, CheckEntry loaded)
         return Measured(module) is { } v ? Check.Limits.Judge(v) : QcResult.Empty;
     }
 
-    public bool IsChanged => X != Loaded.ModuleX || Y != Loaded.ModuleY || MeasuredChanged(Module.X) || MeasuredChanged(Module.Y);
+    public bool IsChanged => X != Loaded.ModuleX || Y != Loaded.ModuleY || MeasuredChanged(Module.X) || MeasuredChanged(Module.Y)
+        || DeviationChanged(Module.X) || DeviationChanged(Module.Y) || RemarkChanged;
+
+    private static bool Differs(string? a, string? b) => !string.Equals((a ?? "").Trim(), (b ?? "").Trim(), StringComparison.Ordinal);
 
     /// <summary>Reads "3.59" and the comma-decimal "3,59" some tablets' keyboards give.</summary>
     public static double? Parse(string? text)
@@ -69,4 +90,5 @@ public sealed record StageDraft
     [System.Text.Json.Serialization.JsonIgnore] public bool HasContent => Checks.Count > 0 || Remarks is not null;
 }
 
-public sealed record DraftCheck(string Code, QcResult? X, QcResult? Y, string? MeasuredX, string? MeasuredY);
+public sealed record DraftCheck(string Code, QcResult? X, QcResult? Y, string? MeasuredX, string? MeasuredY,
+    string? DeviationX = null, string? DeviationY = null, string? Remark = null);

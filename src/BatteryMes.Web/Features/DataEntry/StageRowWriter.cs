@@ -147,16 +147,18 @@ internal static class StageRowWriter
         + "SELECT @p0, @p1, @p2, @p3, @p4, @p5, e.v ->> 0, e.v ->> 1, e.v ->> 2, e.v ->> 3, e.v ->> 4, e.v ->> 5 "
         + "FROM json_array_elements(@p6::json) WITH ORDINALITY AS e(v, n) ORDER BY e.n";
 
-    // The JSON is an array of [check code, Module X, Module Y, measured X, measured Y]: results as their stored numbers,
+    // The JSON is an array of [check code, Module X, Module Y, measured X, measured Y, deviation X, deviation Y, remark]: results as their stored numbers,
     // measured values as JSON numbers in .NET's shortest round-trip form (both databases read them back to the same double).
     private const string StageRecordIdOfNew = "(SELECT \"Id\" FROM \"StageRecords\" WHERE \"PackRowId\" = @p2 AND \"StageNumber\" = @p3)";
-    private const string CheckRowsInsert = "INSERT INTO \"CheckResults\" (\"UpdatedUtc\", \"StageRecordId\", \"CheckCode\", \"ModuleX\", \"ModuleY\", \"MeasuredX\", \"MeasuredY\") SELECT @p0, ";
+    private const string CheckRowsInsert = "INSERT INTO \"CheckResults\" (\"UpdatedUtc\", \"StageRecordId\", \"CheckCode\", \"ModuleX\", \"ModuleY\", \"MeasuredX\", \"MeasuredY\", "
+        + "\"DeviationX\", \"DeviationY\", \"Remark\") SELECT @p0, ";
     // Rows already stored are updated in place (unique index on stage record and check code). SQLite needs the WHERE
     // before ON CONFLICT: without it the parser would read ON as the join constraint of the FROM clause.
     private const string CheckRowsConflict = " ON CONFLICT (\"StageRecordId\", \"CheckCode\") DO UPDATE SET \"ModuleX\" = excluded.\"ModuleX\", "
-        + "\"ModuleY\" = excluded.\"ModuleY\", \"MeasuredX\" = excluded.\"MeasuredX\", \"MeasuredY\" = excluded.\"MeasuredY\", \"UpdatedUtc\" = excluded.\"UpdatedUtc\"";
-    private const string CheckRowsSqlite = ", e.value ->> 0, e.value ->> 1, e.value ->> 2, e.value ->> 3, e.value ->> 4 FROM json_each(@p1) AS e WHERE true ORDER BY e.key" + CheckRowsConflict;
-    private const string CheckRowsPostgres = ", e.v ->> 0, (e.v ->> 1)::smallint, (e.v ->> 2)::smallint, (e.v ->> 3)::double precision, (e.v ->> 4)::double precision "
+        + "\"ModuleY\" = excluded.\"ModuleY\", \"MeasuredX\" = excluded.\"MeasuredX\", \"MeasuredY\" = excluded.\"MeasuredY\", \"UpdatedUtc\" = excluded.\"UpdatedUtc\", "
+        + "\"DeviationX\" = excluded.\"DeviationX\", \"DeviationY\" = excluded.\"DeviationY\", \"Remark\" = excluded.\"Remark\"";
+    private const string CheckRowsSqlite = ", e.value ->> 0, e.value ->> 1, e.value ->> 2, e.value ->> 3, e.value ->> 4, e.value ->> 5, e.value ->> 6, e.value ->> 7 FROM json_each(@p1) AS e WHERE true ORDER BY e.key" + CheckRowsConflict;
+    private const string CheckRowsPostgres = ", e.v ->> 0, (e.v ->> 1)::smallint, (e.v ->> 2)::smallint, (e.v ->> 3)::double precision, (e.v ->> 4)::double precision, e.v ->> 5, e.v ->> 6, e.v ->> 7 "
         + "FROM json_array_elements(@p1::json) WITH ORDINALITY AS e(v, n) ORDER BY e.n" + CheckRowsConflict;
     private const string UpsertRowsSqlite = CheckRowsInsert + "@p2" + CheckRowsSqlite;
     private const string UpsertRowsOfNewStageSqlite = CheckRowsInsert + StageRecordIdOfNew + CheckRowsSqlite;
@@ -173,6 +175,11 @@ internal static class StageRowWriter
             json.WriteNumberValue((int)row.ModuleY);
             if (row.MeasuredX is { } x) json.WriteNumberValue(x); else json.WriteNullValue();
             if (row.MeasuredY is { } y) json.WriteNumberValue(y); else json.WriteNullValue();
+            foreach (var text in (ReadOnlySpan<string?>)[row.DeviationX, row.DeviationY, row.Remark])
+            {
+                if (text is null) json.WriteNullValue();
+                else json.WriteStringValue(AsStored(text));
+            }
             json.WriteEndArray();
         }
     });

@@ -25,7 +25,7 @@ internal static class StageSaveReader
         + "FROM \"StageRecords\" AS s INNER JOIN \"Packs\" AS p ON p.\"Id\" = s.\"PackRowId\" WHERE p.\"PackId\" = @p0 ORDER BY s.\"Id\"";
 
     private const string ResultsSql =
-        "SELECT r.\"Id\", r.\"StageRecordId\", r.\"CheckCode\", r.\"ModuleX\", r.\"ModuleY\", r.\"MeasuredX\", r.\"MeasuredY\", r.\"UpdatedUtc\" "
+        "SELECT r.\"Id\", r.\"StageRecordId\", r.\"CheckCode\", r.\"ModuleX\", r.\"ModuleY\", r.\"MeasuredX\", r.\"MeasuredY\", r.\"UpdatedUtc\", r.\"DeviationX\", r.\"DeviationY\", r.\"Remark\" "
         + "FROM \"CheckResults\" AS r INNER JOIN \"StageRecords\" AS s ON s.\"Id\" = r.\"StageRecordId\" INNER JOIN \"Packs\" AS p ON p.\"Id\" = s.\"PackRowId\" "
         + "WHERE p.\"PackId\" = @p0 AND s.\"StageNumber\" = @p1 ORDER BY r.\"Id\"";
 
@@ -114,6 +114,9 @@ internal static class StageSaveReader
                     MeasuredX = reader.IsDBNull(5) ? null : reader.GetDouble(5),
                     MeasuredY = reader.IsDBNull(6) ? null : reader.GetDouble(6),
                     UpdatedUtc = Utc(reader, 7),
+                    DeviationX = Text(reader, 8),
+                    DeviationY = Text(reader, 9),
+                    Remark = Text(reader, 10),
                 });
             return pack;
         }

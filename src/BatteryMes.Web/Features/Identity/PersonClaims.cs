@@ -36,9 +36,9 @@ public static class PersonClaims
 
     /// <summary>The audit log's "who": always the authenticated person, never a typed name.</summary>
     public static Actor ToActor(this ClaimsPrincipal user, string? client) =>
-        user.IsSignedIn() ? new Actor(user.FullName(), client, user.Login()) : new Actor(null, client);
+        user.IsSignedIn() ? new Actor(user.FullName(), client, user.Login(), user.Roles()) : new Actor(null, client);
 
-    public static Actor ToActor(this PersonView person, string? client) => new(person.FullName, client, person.Login);
+    public static Actor ToActor(this PersonView person, string? client) => new(person.FullName, client, person.Login, person.Roles);
 
     /// <summary>The message for a person without the role a capability needs.</summary>
     public static string NeedsRole(this ClaimsPrincipal? user, Capability capability)

@@ -150,6 +150,14 @@ namespace BatteryMes.Web.Data.Migrations.Postgres
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)");
 
+                    b.Property<string>("DeviationX")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.Property<string>("DeviationY")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
                     b.Property<double?>("MeasuredX")
                         .HasColumnType("double precision");
 
@@ -161,6 +169,10 @@ namespace BatteryMes.Web.Data.Migrations.Postgres
 
                     b.Property<byte>("ModuleY")
                         .HasColumnType("smallint");
+
+                    b.Property<string>("Remark")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
 
                     b.Property<long>("StageRecordId")
                         .HasColumnType("bigint");

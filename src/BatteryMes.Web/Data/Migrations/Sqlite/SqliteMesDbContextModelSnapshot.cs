@@ -139,6 +139,14 @@ namespace BatteryMes.Web.Data.Migrations.Sqlite
                         .HasMaxLength(16)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("DeviationX")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("DeviationY")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
                     b.Property<double?>("MeasuredX")
                         .HasColumnType("REAL");
 
@@ -150,6 +158,10 @@ namespace BatteryMes.Web.Data.Migrations.Sqlite
 
                     b.Property<byte>("ModuleY")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("Remark")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
 
                     b.Property<long>("StageRecordId")
                         .HasColumnType("INTEGER");
