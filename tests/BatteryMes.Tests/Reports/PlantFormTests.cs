@@ -293,4 +293,46 @@ public class PlantFormTests
         Assert.Contains("9.1.1, 9.1.2", hidden);
         Assert.Contains("header row 39 has no result column", hidden);
     }
+
+    [Fact]
+    public async Task With_the_problems_acknowledged_the_form_is_made_and_its_top_note_lists_the_hidden_checks_with_their_results()
+    {
+        await using var database = TestDatabase.Create(DatabaseProvider.Sqlite);
+        var template = ModifiedTemplate(database.Folder, sheet => sheet.Cell("L39").Value = "Outcome", PlantFormPath);
+        await using var factory = PlantFormApp(database, acknowledged: true, template: template);
+        using var client = factory.CreateClient();
+        await SeedAsync(factory.Services);
+
+        using var workbook = await DownloadAsync(client, PackId);
+        var sheet = workbook.Worksheet(1);
+
+        var note = sheet.Cell("A1").GetString();
+        Assert.StartsWith("Not on this form: 8.1.1 not recorded; ", note);
+        Assert.Contains("; 8.6.10 OK; 8.6.11 X: OK / Y: N/A; ", note);
+        Assert.EndsWith("; 9.1.2 not recorded", note);
+        Assert.DoesNotContain("10.1.1", note);
+        Assert.Equal("OK: 1.1.1 OK (3.59 V); 1.1.2 OK (12.1 mOhm)", sheet.Cell("L8").GetString());
+    }
+
+    [Fact]
+    public async Task The_master_workbook_made_from_the_plants_form_shows_the_shared_rows_on_every_pack_sheet()
+    {
+        await using var database = TestDatabase.Create(DatabaseProvider.Sqlite);
+        await using var factory = PlantFormApp(database);
+        using var client = factory.CreateClient();
+        var route = factory.Services.GetRequiredService<ProcessRoute>();
+        foreach (var packId in new[] { "BP-M-1", "BP-M-2" })
+        {
+            Assert.True((await factory.Services.GetRequiredService<PackRecorder>().CreatePackAsync(packId, null, null, Person)).Succeeded);
+            await SaveStageAsync(factory.Services, packId, route.GetStage(6), packId == "BP-M-2" ? ["7.1.2"] : []);
+        }
+
+        using var response = await client.GetAsync("/api/reports/master.xlsx");
+        using var workbook = Open(new MemoryStream(await response.Content.ReadAsByteArrayAsync()));
+
+        Assert.Equal(["Summary", "BP-M-1", "BP-M-2"], workbook.Worksheets.Select(w => w.Name));
+        Assert.Equal("OK: 7.1.1 OK; 7.1.2 OK (20 MOhm)", ResultCellOf(workbook.Worksheet("BP-M-1"), "7.1.2").GetString());
+        Assert.Equal("NOT OK: 7.1.1 OK; 7.1.2 NOT OK (5 MOhm)", ResultCellOf(workbook.Worksheet("BP-M-2"), "7.1.2").GetString());
+        Assert.Equal("BP-M-2", workbook.Worksheet("BP-M-2").Cell("J6").GetString());
+    }
 }
