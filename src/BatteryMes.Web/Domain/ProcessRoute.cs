@@ -40,8 +40,11 @@ public sealed record RouteStage(int Number, string Name, IReadOnlyList<QcCheck> 
 }
 
 /// <summary>One numbered QC check. Where <see cref="Limits"/> is set the check is measurable; where
-/// <see cref="RequiresValue"/> is set, OK or NOT OK needs a measured value (N/A does not).</summary>
-public sealed record QcCheck(string Code, string Operation, string Description, string Criterion, MeasurementLimits? Limits, bool RequiresValue = false)
+/// <see cref="RequiresValue"/> is set, OK or NOT OK needs a measured value (N/A does not). <see cref="FormRow"/> is
+/// the code of the Excel form row that shows the check when the form has no row of the check's own code (a row that
+/// carries several checks, like "1.1.1" for voltage and IR, or a section's text such as "10.1."), without a final dot.</summary>
+public sealed record QcCheck(string Code, string Operation, string Description, string Criterion, MeasurementLimits? Limits, string? FormRow = null,
+    bool RequiresValue = false)
 {
     public bool IsMeasurable => Limits is not null;
 }

@@ -12,6 +12,10 @@ public static partial class RouteFile
     [GeneratedRegex(@"^\d+(\.\d+)*$", RegexOptions.CultureInvariant)]
     private static partial Regex CodePattern();
 
+    /// <summary>A form row's code as printed on the form: "10.1.", "9." or "1.1.1".</summary>
+    [GeneratedRegex(@"^\d+(\.\d+)*\.?$", RegexOptions.CultureInvariant)]
+    private static partial Regex FormRowPattern();
+
     private static readonly JsonSerializerOptions Json = new()
     {
         PropertyNameCaseInsensitive = true,
@@ -82,14 +86,46 @@ public static partial class RouteFile
                 }
                 if (c.RequiresValue && limits is null)
                     errors.Add($"{cat} (check {code}) requires a value but has no min or max to judge it by.");
-                checks.Add(new QcCheck(code, c.Operation?.Trim() ?? "", c.Description?.Trim() ?? "", c.Criterion?.Trim() ?? "", limits, c.RequiresValue));
+                var formRow = ReadFormRow(c.FormRow, code, cat, errors);
+                checks.Add(new QcCheck(code, c.Operation?.Trim() ?? "", c.Description?.Trim() ?? "", c.Criterion?.Trim() ?? "", limits, formRow, c.RequiresValue));
             }
             stages.Add(new RouteStage(s.Number, s.Name?.Trim() ?? "", checks));
         }
+        CheckSharedFormRows(stages, errors);
 
         if (errors.Count > 0)
             throw new RouteFileException($"Route file '{source}' has {errors.Count} problem(s):{Environment.NewLine}  - " + string.Join(Environment.NewLine + "  - ", errors));
         return new ProcessRoute(string.IsNullOrWhiteSpace(doc.Name) ? "Process route" : doc.Name.Trim(), stages);
+    }
+
+    /// <summary>The optional "formRow" of a check, without its final dot ("10.1." gives 10.1); null when absent.</summary>
+    private static string? ReadFormRow(string? text, string code, string at, List<string> errors)
+    {
+        if (text is null) return null;
+        var row = text.Trim();
+        if (!FormRowPattern().IsMatch(row))
+        {
+            errors.Add($"{at} (check {code}) has formRow '{text}'; a form row is the code printed at the start of the form's row, numbers separated by dots, like 1.1.1, 10.1. or 9.");
+            return null;
+        }
+        row = row.TrimEnd('.');
+        if (row.Length > 16) { errors.Add($"{at} (check {code}) has formRow '{text}', longer than 16 characters."); return null; }
+        if (row == code) { errors.Add($"{at} (check {code}) has formRow {text}, its own code: leave formRow out (a check goes to the row of its own code anyway)."); return null; }
+        return row;
+    }
+
+    /// <summary>A form row shows one stage's dates, names and remark, so the checks it carries (the check with the
+    /// row's code, if any, and those mapped to it) must all belong to one stage.</summary>
+    private static void CheckSharedFormRows(List<RouteStage> stages, List<string> errors)
+    {
+        var stageOf = stages.SelectMany(s => s.Checks.Select(c => (c.Code, s.Number))).ToDictionary(x => x.Code, x => x.Number, StringComparer.Ordinal);
+        foreach (var row in stages.SelectMany(s => s.Checks.Where(c => c.FormRow is not null).Select(c => (Check: c, Stage: s.Number))).GroupBy(x => x.Check.FormRow!))
+        {
+            var sharing = row.Select(x => (x.Check.Code, x.Stage)).ToList();
+            if (stageOf.TryGetValue(row.Key, out var owner)) sharing.Insert(0, (row.Key, owner));
+            if (sharing.Select(x => x.Stage).Distinct().Count() < 2) continue;
+            errors.Add($"Form row {row.Key} would carry checks of different stages ({string.Join(", ", sharing.Select(x => $"{x.Code} of stage {x.Stage}"))}); a form row shows one stage's dates, names and remark, so give these checks rows of their own.");
+        }
     }
 
     private static string FirstSentence(string message)
@@ -121,5 +157,6 @@ public static partial class RouteFile
         public double? Max { get; set; }
         public string? Unit { get; set; }
         public bool RequiresValue { get; set; }
+        public string? FormRow { get; set; }
     }
 }

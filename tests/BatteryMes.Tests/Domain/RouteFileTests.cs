@@ -85,4 +85,68 @@ public class RouteFileTests
         Assert.Contains("/nonexistent/route.json", ex.Message);
         Assert.Contains("BatteryMes:Route:File", ex.Message);
     }
+
+    [Fact]
+    public void A_check_may_name_the_form_row_that_shows_it_and_the_final_dot_is_optional()
+    {
+        const string json = """
+            { "stages": [ { "number": 1, "name": "Sorting", "checks": [
+              { "code": "1.1.1", "description": "Voltage" },
+              { "code": "1.1.2", "description": "IR", "formRow": "1.1.1" },
+              { "code": "10.1.1", "description": "Foam", "formRow": " 10.1. " },
+              { "code": "9.1.1", "description": "Visual", "formRow": "9." } ] } ] }
+            """;
+
+        var route = RouteFile.Parse(json, "route.json");
+
+        Assert.Equal([null, "1.1.1", "10.1", "9"], route.AllChecks.Select(c => c.FormRow));
+    }
+
+    [Theory]
+    [InlineData("\"formRow\": \"row 10\"", "stages[0].checks[1] (check 1.1.2) has formRow 'row 10'; a form row is the code printed at the start of the form's row")]
+    [InlineData("\"formRow\": \"\"", "stages[0].checks[1] (check 1.1.2) has formRow ''")]
+    [InlineData("\"formRow\": \"10..1\"", "has formRow '10..1'")]
+    [InlineData("\"formRow\": \"1.1.2.\"", "has formRow 1.1.2., its own code: leave formRow out")]
+    [InlineData("\"formRow\": \"2.1.1\"", "Form row 2.1.1 would carry checks of different stages (2.1.1 of stage 2, 1.1.2 of stage 1)")]
+    public void A_wrong_form_row_is_refused_with_the_check_and_the_reason(string formRow, string expected)
+    {
+        var json = $$"""
+            { "stages": [
+              { "number": 1, "name": "Sorting", "checks": [ { "code": "1.1.1", "description": "Voltage" }, { "code": "1.1.2", "description": "IR", {{formRow}} } ] },
+              { "number": 2, "name": "Assembly", "checks": [ { "code": "2.1.1", "description": "Base plate" } ] } ] }
+            """;
+
+        var ex = Assert.Throws<RouteFileException>(() => RouteFile.Parse(json, "route.json"));
+
+        Assert.Contains(expected, ex.Message);
+    }
+
+    [Fact]
+    public void Checks_of_two_stages_mapped_to_one_form_row_are_refused_even_when_no_check_owns_the_row()
+    {
+        const string json = """
+            { "stages": [
+              { "number": 1, "name": "A", "checks": [ { "code": "1.1.1", "description": "x", "formRow": "9." } ] },
+              { "number": 2, "name": "B", "checks": [ { "code": "2.1.1", "description": "y", "formRow": "9" } ] } ] }
+            """;
+
+        var ex = Assert.Throws<RouteFileException>(() => RouteFile.Parse(json, "route.json"));
+
+        Assert.Contains("Form row 9 would carry checks of different stages (1.1.1 of stage 1, 2.1.1 of stage 2)", ex.Message);
+    }
+
+    [Fact]
+    public void The_default_route_maps_the_twelve_checks_the_plants_form_combines_onto_rows_of_their_stage()
+    {
+        var route = RouteFile.Load(TestServices.RoutePath);
+
+        var mapped = route.AllChecks.Where(c => c.FormRow is not null).ToDictionary(c => c.Code, c => c.FormRow);
+
+        Assert.Equal(12, mapped.Count);
+        Assert.Equal("1.1.1", mapped["1.1.2"]);
+        Assert.Equal("6.1.1", mapped["6.1.3"]);
+        Assert.Equal("7.1.1", mapped["7.1.2"]);
+        Assert.Equal("9", mapped["9.1.2"]);
+        Assert.Equal("10.4", mapped["10.4.1"]);
+    }
 }

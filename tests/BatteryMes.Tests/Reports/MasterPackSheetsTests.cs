@@ -47,7 +47,7 @@ public class MasterPackSheetsTests
             Assert.Equal(i % 2 == 0 ? "NOT OK" : "OK", Value(sheet, "1.1.1", "Module Y QC Result"));
             Assert.Equal("N/A", Value(sheet, "1.2.1", "Module Y QC Result"));
             Assert.Equal($"Tech {i}", Value(sheet, "1.2.1", "Technician Name/sign"));
-            Assert.Equal($"'=QC {i}", Value(sheet, "1.1.1", "QC Name/Sign"));
+            Assert.Equal($"=QC {i}", Value(sheet, "1.1.1", "QC Name/Sign"));
             Assert.False(sheet.Cell(RowOf(sheet, "1.1.1"), ColumnOf(sheet, HeaderRows(sheet)[0], "QC Name/Sign")).HasFormula);
             Assert.Equal($"remark <{i}> & more", Value(sheet, "1.1.1", "Remarks"));
             Assert.Equal("", Value(sheet, "2.1.1", "Module X QC Result"));

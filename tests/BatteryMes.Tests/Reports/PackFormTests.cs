@@ -44,7 +44,10 @@ public class PackFormTests
         Assert.Equal("", Value(sheet, "1.2.2", "End date"));
         Assert.Equal(stage1.Technician, Value(sheet, "1.1.1", "Technician Name/sign"));
         Assert.Equal(stage1.QcInspector, Value(sheet, "1.1.1", "QC Name/Sign"));
-        Assert.Equal("'" + stage1.Remarks, Value(sheet, "1.1.1", "Remarks"));
+        // The stage's one remark is printed once, in its first row, as typed: the cell is text, so no apostrophe.
+        Assert.Equal(stage1.Remarks, Value(sheet, "1.1.1", "Remarks"));
+        Assert.Equal("", Value(sheet, "1.1.2", "Remarks"));
+        Assert.Equal("", Value(sheet, "1.2.1", "Remarks"));
         Assert.Equal("", Value(sheet, "2.1.1", "Technician Name/sign"));
 
         // Pack-level part: one result column, combined; 8.6.1 is not recorded and must not take 8.6.10's result.
@@ -52,8 +55,9 @@ public class PackFormTests
         Assert.Equal("X: OK / Y: N/A", Value(sheet, "8.6.11", "Pack QC Result", packLevel: true));
         Assert.Equal("", Value(sheet, "8.6.1", "Pack QC Result", packLevel: true));
         Assert.Equal(clock.Format(stage7.StartedUtc, "yyyy-MM-dd"), Value(sheet, "8.6.10", "Date", packLevel: true));
-        Assert.Equal("'+Ravi / QC: @Meena", Value(sheet, "8.6.10", "Name", packLevel: true));
-        Assert.Equal("'-5 mV drift", Value(sheet, "8.6.10", "Remarks", packLevel: true));
+        Assert.Equal("+Ravi / QC: @Meena", Value(sheet, "8.6.10", "Name", packLevel: true));
+        Assert.Equal("-5 mV drift", Value(sheet, "8.1.1", "Remarks", packLevel: true));
+        Assert.Equal("", Value(sheet, "8.6.10", "Remarks", packLevel: true));
 
         using var template = new XLWorkbook(TemplatePath);
         Assert.Equal(MergesOf(template.Worksheet(1)), MergesOf(sheet));
@@ -132,7 +136,7 @@ public class PackFormTests
     }
 
     [Fact]
-    public async Task A_template_without_a_check_row_or_a_column_is_reported_and_the_rest_is_filled()
+    public async Task A_template_without_a_check_row_refuses_forms_until_acknowledged_and_then_notes_the_check_with_its_result()
     {
         await using var database = TestDatabase.Create(DatabaseProvider.Sqlite);
         var template = ModifiedTemplate(database.Folder, sheet =>
@@ -141,21 +145,36 @@ public class PackFormTests
             var header = HeaderRows(sheet)[0];
             sheet.Cell(header, ColumnOf(sheet, header, "Remarks")).Value = "";
         });
-        await using var app = await StartAsync(database, template);
-        await SeedAsync(app);
+        foreach (var acknowledged in new[] { false, true })
+        {
+            await using var app = await StartAsync(database, template, acknowledged: acknowledged);
+            if (!acknowledged)
+            {
+                await SeedAsync(app);
+                Assert.True((await app.GetRequiredService<Web.Features.DataEntry.PackRecorder>().SaveStageAsync(new Web.Features.DataEntry.StageSave(PackId, 2,
+                    [new Web.Features.DataEntry.CheckInput("2.6.3", QcResult.NotOk, QcResult.Ok)], null, null, null), Person)).Succeeded);
+            }
+            var state = app.GetRequiredService<FormTemplateStore>().Current;
+            using var file = new MemoryStream();
+            var result = await app.GetRequiredService<PackFormWriter>().WriteAsync(PackId, file);
 
-        var problems = app.GetRequiredService<FormTemplateStore>().Current.Problems;
-        using var file = new MemoryStream();
-        var result = await app.GetRequiredService<PackFormWriter>().WriteAsync(PackId, file);
-
-        Assert.Contains(problems, p => p.StartsWith("Check 2.6.3 ", StringComparison.Ordinal) && p.Contains("no row"));
-        Assert.Contains(problems, p => p.Contains("'Remarks'") && p.Contains("1.1.1 to 7.1.2"));
-        Assert.Equal(2, problems.Count);
-        Assert.Equal(ReportOutcome.Written, result.Outcome);
-        using var workbook = Open(file);
-        var sheet = workbook.Worksheet(1);
-        Assert.Equal("OK (3.59 V)", Value(sheet, "1.1.1", "Module X QC Result"));
-        Assert.Equal("'-5 mV drift", Value(sheet, "8.6.10", "Remarks", packLevel: true));
+            var problem = Assert.Single(state.Problems);
+            Assert.StartsWith("Check 2.6.3 (Adhesive coverage for full bond) has no row on the form", problem);
+            Assert.Contains(state.Notes, n => n.StartsWith("Header row 7 has no 'Remarks' column", StringComparison.Ordinal) && n.Contains("1.1.1 to 7.1.2"));
+            if (!acknowledged)
+            {
+                Assert.Equal(ReportOutcome.TemplateHidesResults, result.Outcome);
+                Assert.Equal(state.Problems, result.Problems);
+                Assert.Equal(0, file.Length);
+                continue;
+            }
+            Assert.Equal(ReportOutcome.Written, result.Outcome);
+            using var workbook = Open(file);
+            var sheet = workbook.Worksheet(1);
+            Assert.Equal("Not on this form: 2.6.3 X: NOT OK / Y: OK", sheet.Cell("A1").GetString());
+            Assert.Equal("OK (3.59 V)", Value(sheet, "1.1.1", "Module X QC Result"));
+            Assert.Equal("-5 mV drift", Value(sheet, "8.1.1", "Remarks", packLevel: true));
+        }
     }
 
     [Fact]

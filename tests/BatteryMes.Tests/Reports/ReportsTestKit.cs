@@ -21,10 +21,17 @@ internal static class ReportsTestKit
 
     public static string TemplatePath => Path.Combine(AppContext.BaseDirectory, "templates", "process-card-template.xlsx");
 
-    public static Task<ServiceProvider> StartAsync(TestDatabase database, string? template = null, int maxPackSheets = 200, bool saveCopies = false) =>
+    /// <summary>The plant's own form P-BDT-FR-04A, unmodified, sample values included.</summary>
+    public static string PlantFormPath => Path.Combine(AppContext.BaseDirectory, "templates", "plant-form-P-BDT-FR-04A.xlsx");
+
+    public static Task<ServiceProvider> StartAsync(TestDatabase database, string? template = null, int maxPackSheets = 200, bool saveCopies = false,
+        bool acknowledged = false) =>
         database.StartAsync(services =>
         {
-            services.AddSingleton(Options.Create(new ReportsOptions { TemplateFile = template ?? TemplatePath, MaxPackSheets = maxPackSheets, SaveCopies = saveCopies }));
+            services.AddSingleton(Options.Create(new ReportsOptions
+            {
+                TemplateFile = template ?? TemplatePath, MaxPackSheets = maxPackSheets, SaveCopies = saveCopies, AcknowledgedTemplateProblems = acknowledged,
+            }));
             services.AddReportWriters();
         });
 
@@ -85,15 +92,30 @@ internal static class ReportsTestKit
 
     public static string[] MergesOf(IXLWorksheet sheet) => sheet.MergedRanges.Select(m => m.RangeAddress.ToString()!).Order().ToArray();
 
-    /// <summary>A copy of the project's template in the test's folder, changed by <paramref name="change"/>.</summary>
-    public static string ModifiedTemplate(string folder, Action<IXLWorksheet> change)
+    /// <summary>A copy of the project's template (or <paramref name="from"/>) in the test's folder, its form sheet changed by <paramref name="change"/>.</summary>
+    public static string ModifiedTemplate(string folder, Action<IXLWorksheet> change, string? from = null) =>
+        ModifiedWorkbook(folder, workbook => change(workbook.Worksheet(1)), from);
+
+    /// <summary>A copy of a template workbook changed by <paramref name="change"/> (the plant's form gets its fills
+    /// mended first, as the app does: ClosedXML cannot save it otherwise).</summary>
+    public static string ModifiedWorkbook(string folder, Action<XLWorkbook> change, string? from = null)
     {
         var path = Path.Combine(folder, $"template-{Guid.NewGuid():N}.xlsx");
-        using (var workbook = new XLWorkbook(TemplatePath))
+        using (var workbook = new XLWorkbook(new MemoryStream(FormTemplate.RepairFills(File.ReadAllBytes(from ?? TemplatePath)))))
         {
-            change(workbook.Worksheet(1));
+            change(workbook);
             workbook.SaveAs(path);
         }
         return path;
+    }
+
+    /// <summary>The row whose cell (left of and including the check column) starts with a row code such as "9." or
+    /// "10.1." or "1.1.1", not followed by a digit: found in the sheet's own text, independently of the app.</summary>
+    public static int RowStartingWith(IXLWorksheet sheet, string rowCode)
+    {
+        var pattern = new Regex("^\\s*" + Regex.Escape(rowCode) + @"(?!\d)");
+        var column = CheckColumn(sheet);
+        var rows = sheet.CellsUsed().Where(c => c.Address.ColumnNumber <= column && pattern.IsMatch(c.GetString())).Select(c => c.Address.RowNumber).Distinct().ToList();
+        return Assert.Single(rows);
     }
 }

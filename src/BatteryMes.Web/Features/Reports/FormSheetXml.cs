@@ -9,7 +9,8 @@ namespace BatteryMes.Web.Features.Reports;
 /// <summary>The form sheet's XML cut once into fixed text and "slots" (the cells the app fills: title-block cells and
 /// each check row's columns, all found by <see cref="FormLayout"/>). A pack's sheet is then the fixed text with each
 /// slot written as an inline string, keeping the cell's style index; merges, column widths, page setup and everything
-/// else come through byte for byte. This is what makes a master with a sheet per pack fast: ClosedXML copies a sheet
+/// else come through byte for byte. A slot the pack has no value for is written empty: whatever the template held
+/// there (a sample value such as "OK" or "Test-006") is cleared, never printed as if it were the pack's. This is what makes a master with a sheet per pack fast: ClosedXML copies a sheet
 /// cell by cell and range by range (seconds per sheet), while this is string concatenation (about a millisecond).</summary>
 public sealed class FormSheetXml
 {
@@ -18,24 +19,24 @@ public sealed class FormSheetXml
     private readonly Dictionary<(int Row, int Column), int> _slotAt;
 
     /// <summary>One fillable cell: its opening tag without the closing bracket (reference and style, as in the
-    /// template), the element name with prefix, and the template's own cell for when the pack has no value.</summary>
-    private sealed record Slot(string OpenTag, string Prefix, string Original);
+    /// template), the element name with prefix, and the cell emptied (style kept) for when the pack has no value.</summary>
+    private sealed record Slot(string OpenTag, string Prefix, string Empty);
 
     private FormSheetXml(string[] @fixed, Slot[] slots, Dictionary<(int, int), int> slotAt)
     {
         _fixed = @fixed;
         _slots = slots;
         _slotAt = slotAt;
-        _fixedUtf8 = new(() => @fixed.Select(Encoding.UTF8.GetBytes).Concat(slots.Select(x => Encoding.UTF8.GetBytes(x.Original))).ToArray());
+        _fixedUtf8 = new(() => @fixed.Select(Encoding.UTF8.GetBytes).Concat(slots.Select(x => Encoding.UTF8.GetBytes(x.Empty))).ToArray());
     }
 
     public int SlotCount => _slots.Length;
 
-    /// <summary>The cells the app may fill: the title cells and, on each check row, the columns of its section.
-    /// A cell inside a merged range other than its top-left one is left out: Excel would hide its value.</summary>
+    /// <summary>The cells the app may fill: the title cells, the note cell and, on each check row, the columns of its
+    /// section. A cell inside a merged range other than its top-left one is left out: Excel would hide its value.</summary>
     public static IEnumerable<(int Row, int Column)> Positions(FormLayout layout)
     {
-        foreach (var cell in new[] { layout.SerialNumberCell, layout.PackAndModulesCell, layout.DateIssuedCell })
+        foreach (var cell in new[] { layout.SerialNumberCell, layout.PackAndModulesCell, layout.DateIssuedCell, layout.NoteCell })
             if (cell is { } at) yield return at;
         foreach (var row in layout.Rows.Values)
             foreach (var column in row.Section.Columns.Values)
@@ -69,7 +70,7 @@ public sealed class FormSheetXml
             var openTag = new StringBuilder("<").Append(prefix).Append(" r=\"").Append(reference).Append('"');
             if (cell.StyleIndex?.Value is { } style) openTag.Append(" s=\"").Append(style).Append('"');
             slotAt[(rowNumber, column)] = slotCells.Count;
-            slotCells.Add((cell, new Slot(openTag.ToString(), prefix, cell.OuterXml)));
+            slotCells.Add((cell, new Slot(openTag.ToString(), prefix, openTag + "/>")));
         }
         // Markers go in only once every slot is found: CellAt reads the references of the cells around it.
         for (var i = 0; i < slotCells.Count; i++)
@@ -122,7 +123,7 @@ public sealed class FormSheetXml
     private readonly Lazy<byte[][]> _fixedUtf8;
 
     /// <summary>The slot values (row, column, text). Values for cells that are not slots are ignored (they lie inside
-    /// someone else's merged range); each value is neutralised against formula injection when written.</summary>
+    /// someone else's merged range).</summary>
     private string?[] Fill(IEnumerable<(int Row, int Column, string Value)> values)
     {
         var filled = new string?[_slots.Length];
@@ -138,7 +139,9 @@ public sealed class FormSheetXml
         output.Write(" t=\"inlineStr\"><");
         output.Write(ns); output.Write("is><");
         output.Write(ns); output.Write("t xml:space=\"preserve\">");
-        WriteEscaped(output, SpreadsheetText.Neutralise(value));
+        // An inline string is text to Excel and LibreOffice: "=SUM(A1)" or "-5 mV" shows as typed and is never run, so
+        // no apostrophe is added (it would be printed on the form).
+        WriteEscaped(output, value);
         output.Write("</"); output.Write(ns); output.Write("t></");
         output.Write(ns); output.Write("is></");
         output.Write(slot.Prefix); output.Write('>');

@@ -308,14 +308,14 @@ public sealed class MasterWorkbookWriter(
         writer.WriteEndElement();
     }
 
-    /// <summary>One row of text cells (inline strings, neutralised against formula injection; empty values skipped).</summary>
+    /// <summary>One row of text cells (inline strings: text to Excel, never formulas, so no apostrophe is needed; empty values skipped).</summary>
     private static void WriteRow(OpenXmlWriter writer, int row, IReadOnlyList<string?> values, uint? style)
     {
         writer.WriteStartElement(new Row { RowIndex = (uint)row });
         for (var i = 0; i < values.Count; i++)
         {
             if (string.IsNullOrEmpty(values[i])) continue;
-            writer.WriteElement(new Cell(new InlineString(new Text(SpreadsheetText.Neutralise(values[i])) { Space = SpaceProcessingModeValues.Preserve }))
+            writer.WriteElement(new Cell(new InlineString(new Text(values[i]!) { Space = SpaceProcessingModeValues.Preserve }))
             {
                 CellReference = FormSheetXml.CellName(row, i + 1),
                 DataType = CellValues.InlineString,

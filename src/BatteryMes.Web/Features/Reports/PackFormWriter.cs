@@ -1,7 +1,6 @@
 using System.Globalization;
 using BatteryMes.Web.Configuration;
 using BatteryMes.Web.Domain;
-using ClosedXML.Excel;
 using Microsoft.Extensions.Options;
 
 namespace BatteryMes.Web.Features.Reports;
@@ -11,28 +10,25 @@ public enum ReportOutcome
     Written,
     PackNotFound,
     TemplateUnavailable,
+    TemplateHidesResults,
 }
 
-public sealed record ReportResult(ReportOutcome Outcome, string Message, string? FileName = null)
+public sealed record ReportResult(ReportOutcome Outcome, string Message, string? FileName = null, IReadOnlyList<string>? Problems = null)
 {
     public bool Succeeded => Outcome == ReportOutcome.Written;
 }
 
-/// <summary>Fills one sheet of the form with one pack. Rows are found by check code and columns by header (see
-/// <see cref="FormLayout"/>); a value goes into the top-left cell of its merged range, and every value is written as
-/// text, neutralised against formula injection.</summary>
+/// <summary>What goes where on one pack's form. Rows are found by check code and columns by header (see
+/// <see cref="FormLayout"/>); result texts come from <see cref="FormCellText"/>. Values are plain text (the form
+/// sheet writer stores them as strings, never formulas).</summary>
 public sealed class PackSheetFiller(ProcessRoute route, PlantClock clock)
 {
     public const string DateFormat = "yyyy-MM-dd HH:mm";
     public const string DayFormat = "yyyy-MM-dd";
 
-    public void Fill(IXLWorksheet sheet, FormLayout layout, PackReport pack)
-    {
-        foreach (var (row, column, value) in Placements(layout, pack)) Put(sheet, (row, column), value);
-    }
-
-    /// <summary>Every value of a pack's form and where it goes: title cells and each check row's columns, as found
-    /// by the layout (by label, code and header). Both the ClosedXML filler and the XML form writer use this.</summary>
+    /// <summary>Every value of a pack's form and where it goes: title cells, each form row's columns (a row may carry
+    /// several checks of its stage), the stage's remark once in its first row, and the note naming the checks the form
+    /// has no place for. Both the pack form and the master workbook's sheets are written from this.</summary>
     public IEnumerable<(int Row, int Column, string Value)> Placements(FormLayout layout, PackReport pack)
     {
         if (layout.SerialNumberCell is { } serial) yield return (serial.Row, serial.Column, pack.PackId);
@@ -41,20 +37,24 @@ public sealed class PackSheetFiller(ProcessRoute route, PlantClock clock)
 
         foreach (var stage in route.Stages)
         {
-            if (pack.Stage(stage.Number) is not { } record) continue;
-            // The stage's own texts (dates, names) are the same on each of its check rows: made once.
+            if (pack.Stage(stage.Number) is not { } record || !layout.RowsByStage.TryGetValue(stage.Number, out var rows)) continue;
+            // The stage's own texts (dates, names) are the same on each of its rows: made once.
             var texts = new StageTexts(record, clock.Format(record.StartedUtc, DateFormat), clock.Format(record.CompletedUtc, DateFormat),
                 DateSpan(record.StartedUtc, record.CompletedUtc), CombinedNames(record.Technician, record.QcInspector));
-            foreach (var check in stage.Checks)
+            // The stage has one remark: printed once, in its first row that has a remarks column.
+            var remarkRow = rows.FirstOrDefault(r => r.Section.Columns.ContainsKey(FormColumn.Remarks))?.Row;
+            foreach (var row in rows)
             {
-                if (!layout.Rows.TryGetValue(check.Code, out var row)) continue;
-                var entry = record.Results.TryGetValue(check.Code, out var e) ? e : new CheckEntry(check.Code, QcResult.Empty, QcResult.Empty);
-                foreach (var (column, value) in RowValues(row.Section, check, entry, texts))
+                var readings = row.Checks.Select(c => Readings(c, record)).ToList();
+                foreach (var (column, value) in RowValues(row.Section, readings, texts, row.Row == remarkRow))
                 {
                     if (row.Section.Columns.TryGetValue(column, out var at)) yield return (row.Row, at, value);
                 }
             }
         }
+
+        if (layout.Unplaced.Count > 0 && layout.NoteCell is { } note)
+            yield return (note.Row, note.Column, FormCellText.NotOnForm(layout.Unplaced.Select(c => Readings(c, pack.Stage(route.StageOfCheck(c.Code)!.Number))).ToList()));
     }
 
     public static string PackAndModulesText(PackReport pack) =>
@@ -62,48 +62,36 @@ public sealed class PackSheetFiller(ProcessRoute route, PlantClock clock)
 
     private sealed record StageTexts(StageReport Stage, string Started, string Completed, string DateSpan, string Names);
 
-    /// <summary>What a check row shows. In the pack-level part of the form (one "Pack QC Result", "Date" and "Name"
-    /// column) the two modules' results are combined: one result when they agree ("OK"), "X: OK / Y: NOT OK" when
-    /// they differ; Date is the stage's start day, or "start to end" when it ended on another day; Name is the
-    /// technician, then "QC: " and the QC inspector.</summary>
-    private static IEnumerable<(FormColumn Column, string Value)> RowValues(FormSection section, QcCheck check, CheckEntry entry, StageTexts texts)
+    private static (CheckReading X, CheckReading Y) Readings(QcCheck check, StageReport? record)
+    {
+        var unit = check.Limits?.Unit ?? "";
+        if (record is null || !record.Results.TryGetValue(check.Code, out var entry)) return (CheckReading.Empty(check.Code, unit), CheckReading.Empty(check.Code, unit));
+        return (new CheckReading(check.Code, entry.ModuleX, entry.MeasuredX, unit), new CheckReading(check.Code, entry.ModuleY, entry.MeasuredY, unit));
+    }
+
+    /// <summary>What a form row shows. In the pack-level part of the form (one "Pack QC Result", "Date" and "Name"
+    /// column) the two modules' results are combined; Date is the stage's start day, or "start to end" when it ended
+    /// on another day; Name is the technician, then "QC: " and the QC inspector.</summary>
+    private static IEnumerable<(FormColumn Column, string Value)> RowValues(FormSection section, IReadOnlyList<(CheckReading X, CheckReading Y)> readings,
+        StageTexts texts, bool withRemark)
     {
         var stage = texts.Stage;
-        var x = ResultText(entry.ModuleX, entry.MeasuredX, check);
-        var y = ResultText(entry.ModuleY, entry.MeasuredY, check);
         if (section.IsPackLevel)
         {
-            yield return (FormColumn.PackResult, CombinedResult(x, y));
+            yield return (FormColumn.PackResult, FormCellText.Pack(readings));
             yield return (FormColumn.Date, texts.DateSpan);
             yield return (FormColumn.Name, texts.Names);
         }
         else
         {
-            yield return (FormColumn.ModuleX, x);
-            yield return (FormColumn.ModuleY, y);
+            yield return (FormColumn.ModuleX, FormCellText.Module(readings.Select(r => r.X).ToList()));
+            yield return (FormColumn.ModuleY, FormCellText.Module(readings.Select(r => r.Y).ToList()));
             yield return (FormColumn.StartDate, texts.Started);
             yield return (FormColumn.EndDate, texts.Completed);
             yield return (FormColumn.Technician, stage.Technician ?? "");
             yield return (FormColumn.QcInspector, stage.QcInspector ?? "");
         }
-        yield return (FormColumn.Remarks, stage.Remarks ?? "");
-    }
-
-    /// <summary>"OK", "NOT OK (3.71 V)", "3.59 V" when only a value was typed, "" when nothing is recorded.</summary>
-    public static string ResultText(QcResult result, double? measured, QcCheck check)
-    {
-        var text = result.ToText();
-        if (measured is not { } value) return text;
-        var reading = $"{value.ToString("0.###", CultureInfo.InvariantCulture)} {check.Limits?.Unit}".TrimEnd();
-        return text.Length == 0 ? reading : $"{text} ({reading})";
-    }
-
-    public static string CombinedResult(string x, string y)
-    {
-        if (x == y) return x;
-        if (y.Length == 0) return $"X: {x}";
-        if (x.Length == 0) return $"Y: {y}";
-        return $"X: {x} / Y: {y}";
+        if (withRemark) yield return (FormColumn.Remarks, stage.Remarks ?? "");
     }
 
     public static string CombinedNames(string? technician, string? qcInspector) => (technician, qcInspector) switch
@@ -121,22 +109,6 @@ public sealed class PackSheetFiller(ProcessRoute route, PlantClock clock)
         if (start.Length == 0) return end;
         return end.Length == 0 || end == start ? start : $"{start} to {end}";
     }
-
-    private static void Put(IXLWorksheet sheet, (int Row, int Column)? at, string value)
-    {
-        if (at is not { } place || value.Length == 0) return;
-        var cell = sheet.Cell(place.Row, place.Column);
-        // A column inside someone else's merged range would be hidden: only the top-left cell of a range shows.
-        if (cell.IsMerged() && !cell.MergedRange().FirstCell().Address.Equals(cell.Address)) return;
-        WriteText(cell, value);
-    }
-
-    /// <summary>Writes a value as a plain string cell: never a formula, never re-read as a number or date.</summary>
-    public static void WriteText(IXLCell cell, string? value)
-    {
-        cell.SetValue(SpreadsheetText.Neutralise(value));
-        cell.DataType = XLDataType.Text;
-    }
 }
 
 /// <summary>One pack's Excel form (GET /api/packs/{packId}/report.xlsx).</summary>
@@ -146,6 +118,7 @@ public sealed class PackFormWriter(
     PackSheetFiller filler,
     PlantClock clock,
     ReportCopies copies,
+    IOptions<ReportsOptions> options,
     ILogger<PackFormWriter> log)
 {
     public string FileNameFor(string packId) => $"{packId}_process-card_{clock.LocalNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}.xlsx";
@@ -156,7 +129,13 @@ public sealed class PackFormWriter(
         if (pack is null) return new ReportResult(ReportOutcome.PackNotFound, $"Pack {packId} was not found.");
         var state = templates.Current;
         if (state.Template is not { } template)
-            return new ReportResult(ReportOutcome.TemplateUnavailable, "The Excel form cannot be made: " + string.Join(" ", state.Problems));
+            return new ReportResult(ReportOutcome.TemplateUnavailable, "The Excel form cannot be made: " + string.Join(" ", state.Problems), Problems: state.Problems);
+        // A form that silently leaves out a recorded result (a NOT OK above all) is worse than no form.
+        if (!state.FormsAllowed(options.Value.AcknowledgedTemplateProblems))
+            return new ReportResult(ReportOutcome.TemplateHidesResults,
+                $"The Excel form template '{template.Path}' has no place for some results ({state.Problems.Count} problem(s)), so the form of pack {pack.PackId} is not made. " +
+                $"Fix the template or the route file's \"formRow\" entries, or set {ReportsOptions.Section}:AcknowledgedTemplateProblems to true to make forms that list the missing checks in a note.",
+                Problems: state.Problems);
 
         // The template's own package with the form sheet's XML rewritten (FormSheetXml): tens of milliseconds,
         // where opening, filling and saving the workbook with ClosedXML took about half a second.

@@ -45,10 +45,15 @@ public static class ReportsFeature
         return result.Outcome switch
         {
             ReportOutcome.PackNotFound => Results.Problem(title: "Pack not found", detail: result.Message, statusCode: StatusCodes.Status404NotFound),
-            ReportOutcome.TemplateUnavailable => Results.Problem(title: "Excel form template not available", detail: result.Message, statusCode: StatusCodes.Status503ServiceUnavailable),
+            ReportOutcome.TemplateUnavailable => Results.Problem(title: "Excel form template not available", detail: result.Message,
+                statusCode: StatusCodes.Status503ServiceUnavailable, extensions: ProblemList(result)),
+            ReportOutcome.TemplateHidesResults => Results.Problem(title: "The Excel form template would hide results", detail: result.Message,
+                statusCode: StatusCodes.Status503ServiceUnavailable, extensions: ProblemList(result)),
             _ => Results.File(buffer.ToArray(), XlsxContentType, result.FileName),
         };
     }
+
+    private static Dictionary<string, object?> ProblemList(ReportResult result) => new() { ["problems"] = result.Problems ?? [] };
 
     private static IResult Master(HttpContext http, MasterWorkbookWriter writer, ProcessRoute route)
     {

@@ -20,6 +20,11 @@ public sealed class ReportsOptions
     /// grow linearly (a workbook of thousands of sheets is also slow for Excel to open). Beyond the cap the master holds
     /// the summary only, with a note to narrow the filter.</summary>
     public int MaxPackSheets { get; set; } = 1000;
+
+    /// <summary>The admin has read the template's problems (checks the form has no row or result cell for) and wants
+    /// pack forms anyway: each form then lists those checks, with their results, in a note at the top. While false,
+    /// a pack form is refused (503 with the list of problems) as long as the template has such problems.</summary>
+    public bool AcknowledgedTemplateProblems { get; set; }
 }
 
 internal sealed class ReportsOptionsValidator : IValidateOptions<ReportsOptions>

@@ -1,8 +1,9 @@
 namespace BatteryMes.Web.Features.Reports;
 
-/// <summary>Text that goes into a spreadsheet cell (CSV or Excel). A value a person typed (a remark, a name, a serial)
-/// that starts with =, +, -, @, tab or carriage return would be run as a formula by Excel or LibreOffice when the
-/// file is opened (CSV injection); a leading apostrophe keeps it plain text.</summary>
+/// <summary>Text that goes into a CSV field. A value a person typed (a remark, a name, a serial) that starts with =, +,
+/// -, @, tab or carriage return would be run as a formula by Excel or LibreOffice when the CSV is opened (CSV
+/// injection); a leading apostrophe keeps it plain text. The Excel files do not need it: their cells are written as
+/// inline strings, which Excel shows as typed and never runs (an apostrophe there would be printed on the form).</summary>
 public static class SpreadsheetText
 {
     public static string Neutralise(string? value)
