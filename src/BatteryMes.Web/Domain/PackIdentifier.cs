@@ -21,6 +21,10 @@ public static partial class PackIdentifier
 
     public static bool IsValid(string? id) => Validate(id) is null;
 
+    /// <summary>The one form of a pack ID that is stored and shown: upper case. IDs are ASCII letters, digits and
+    /// '-', '_', '.', so "bp-2026-0010" and "BP-2026-0010" are one pack whatever the scanner or keyboard gave.</summary>
+    public static string Canonical(string id) => id.Trim().ToUpperInvariant();
+
     /// <summary>Checks an ID as typed or generated; returns the message to show when it breaks the rules.</summary>
     public static string? Validate(string? id)
     {
@@ -53,7 +57,7 @@ public static partial class PackIdentifier
         }
 
         var error = Validate(text);
-        return error is null ? ScanReading.Success(text) : ScanReading.Fail(error);
+        return error is null ? ScanReading.Success(Canonical(text)) : ScanReading.Fail(error);
     }
 }
 

@@ -71,7 +71,7 @@ public static class DataEntryApi
         var result = await recorder.CreatePackAsync(packId, request?.ModuleXSerial, request?.ModuleYSerial, ActorOf(http), ct);
         if (!result.Succeeded) return Failure(result);
         var pack = await recorder.GetPackAsync(packId, ct);
-        return TypedResults.Created($"/api/packs/{Uri.EscapeDataString(packId)}", ToDto(pack!));
+        return TypedResults.Created($"/api/packs/{Uri.EscapeDataString(pack!.PackId)}", ToDto(pack));
     }
 
     private static async Task<IResult> GetPack(string packId, PackRecorder recorder, CancellationToken ct) =>

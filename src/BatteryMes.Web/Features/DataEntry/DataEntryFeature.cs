@@ -6,6 +6,8 @@ public static class DataEntryFeature
     public static IServiceCollection AddDataEntry(this IServiceCollection services)
     {
         services.AddSingleton<PackRecorder>();
+        services.AddSingleton<Data.PackIdCaseConflicts>();
+        services.AddHostedService(sp => sp.GetRequiredService<Data.PackIdCaseConflicts>());
         // The page records the client address of its circuit in the audit log.
         services.AddHttpContextAccessor();
         return services;

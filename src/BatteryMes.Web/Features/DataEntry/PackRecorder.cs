@@ -150,11 +150,12 @@ public sealed class PackRecorder(
         if (PackIdentifier.Validate(packId) is { } idError) return RecordingResult.Fail(RecordingStatus.Invalid, idError);
         var serialError = ValidateSerial("Module X serial", moduleXSerial) ?? ValidateSerial("Module Y serial", moduleYSerial);
         if (serialError is not null) return RecordingResult.Fail(RecordingStatus.Invalid, serialError);
+        packId = PackIdentifier.Canonical(packId);
 
         var now = Now();
         await using var db = await contexts.CreateDbContextAsync(ct);
         if (await db.Packs.AnyAsync(p => p.PackId == packId, ct))
-            return RecordingResult.Fail(RecordingStatus.AlreadyExists, $"Pack {packId} already exists.");
+            return RecordingResult.Fail(RecordingStatus.AlreadyExists, $"Pack {packId} already exists (pack IDs are the same whatever their case).");
         db.Packs.Add(new Pack
         {
             PackId = packId,
@@ -183,6 +184,7 @@ public sealed class PackRecorder(
 
     public async Task<StageView?> GetStageAsync(string packId, int stageNumber, CancellationToken ct = default)
     {
+        packId = PackIdentifier.Canonical(packId);
         var stage = route.FindStage(stageNumber);
         if (stage is null) return null;
         await using var db = await contexts.CreateDbContextAsync(ct);
@@ -196,6 +198,7 @@ public sealed class PackRecorder(
     /// <summary>The pack with its overall status and each stage's status, in route order; null when not registered.</summary>
     public async Task<PackView?> GetPackAsync(string packId, CancellationToken ct = default)
     {
+        packId = PackIdentifier.Canonical(packId);
         await using var db = await contexts.CreateDbContextAsync(ct);
         var pack = await db.Packs.AsNoTracking().Include(p => p.Stages).ThenInclude(s => s.Results).AsSplitQuery()
             .FirstOrDefaultAsync(p => p.PackId == packId, ct);
@@ -214,6 +217,7 @@ public sealed class PackRecorder(
     /// <summary>The pack's audit log, newest first.</summary>
     public async Task<IReadOnlyList<AuditEntry>> GetHistoryAsync(string packId, int max = 500, CancellationToken ct = default)
     {
+        packId = PackIdentifier.Canonical(packId);
         await using var db = await contexts.CreateDbContextAsync(ct);
         return await db.AuditLog.AsNoTracking().Where(a => a.PackId == packId)
             .OrderByDescending(a => a.AtUtc).ThenByDescending(a => a.Id).Take(max).ToListAsync(ct);
@@ -224,6 +228,7 @@ public sealed class PackRecorder(
         var stage = route.FindStage(save.StageNumber);
         if (stage is null) return RecordingResult.Fail(RecordingStatus.Invalid, $"There is no stage {save.StageNumber}; the route has stages 1 to {route.StageCount}.");
         if (ValidateSave(save, stage) is { } invalid) return RecordingResult.Fail(RecordingStatus.Invalid, invalid);
+        save = save with { PackId = PackIdentifier.Canonical(save.PackId) };
 
         var now = Now();
         await using var db = await contexts.CreateDbContextAsync(ct);
@@ -358,6 +363,7 @@ public sealed class PackRecorder(
     /// With BatteryMes:Security:RequireSecondPersonSignOff, a stage whose results were recorded only by the signer is refused.</summary>
     public async Task<RecordingResult> CompleteStageAsync(string packId, int stageNumber, Actor signer, CancellationToken ct = default)
     {
+        packId = PackIdentifier.Canonical(packId);
         var actor = signer;
         var stage = route.FindStage(stageNumber);
         if (stage is null) return RecordingResult.Fail(RecordingStatus.Invalid, $"There is no stage {stageNumber}; the route has stages 1 to {route.StageCount}.");
@@ -408,6 +414,7 @@ public sealed class PackRecorder(
 
     public async Task<RecordingResult> ReopenStageAsync(string packId, int stageNumber, string reason, Actor actor, CancellationToken ct = default)
     {
+        packId = PackIdentifier.Canonical(packId);
         var stage = route.FindStage(stageNumber);
         if (stage is null) return RecordingResult.Fail(RecordingStatus.Invalid, $"There is no stage {stageNumber}.");
         if (string.IsNullOrWhiteSpace(reason)) return RecordingResult.Fail(RecordingStatus.Invalid, "Give a reason for reopening a completed stage.");

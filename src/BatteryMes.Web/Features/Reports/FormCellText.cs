@@ -3,8 +3,9 @@ using BatteryMes.Web.Domain;
 
 namespace BatteryMes.Web.Features.Reports;
 
-/// <summary>One module's recorded result of one check, with the unit of its measured value ("" when unmeasurable).</summary>
-public sealed record CheckReading(string Code, QcResult Result, double? Measured, string Unit)
+/// <summary>One module's recorded result of one check, with the unit of its measured value ("" when unmeasurable), the
+/// reason of a deviation (a result its value contradicts) and the check's remark.</summary>
+public sealed record CheckReading(string Code, QcResult Result, double? Measured, string Unit, string? Deviation = null, string? Remark = null)
 {
     public static CheckReading Empty(string code, string unit) => new(code, QcResult.Empty, null, unit);
 }
@@ -20,13 +21,30 @@ public static class FormCellText
     public const string NotRecorded = "not recorded";
     public const string NotOnFormLead = "Not on this form: ";
 
-    /// <summary>"OK", "NOT OK (3.71 V)", "3.59 V" when only a value was typed, "" when nothing is recorded.</summary>
+    public const string DeviationMark = "*";
+
+    /// <summary>"OK", "NOT OK (3.71 V)", "3.59 V" when only a value was typed, "" when nothing is recorded; a deviation
+    /// is marked and carries its reason: "OK* (73 mm) deviation: shim measured, within drawing tolerance".</summary>
     public static string Reading(CheckReading reading)
     {
         var text = reading.Result.ToText();
-        if (reading.Measured is not { } value) return text;
-        var measured = $"{value.ToString("0.###", CultureInfo.InvariantCulture)} {reading.Unit}".TrimEnd();
-        return text.Length == 0 ? measured : $"{text} ({measured})";
+        if (text.Length > 0 && reading.Deviation is not null) text += DeviationMark;
+        if (reading.Measured is { } value)
+        {
+            var measured = $"{value.ToString("0.###", CultureInfo.InvariantCulture)} {reading.Unit}".TrimEnd();
+            text = text.Length == 0 ? measured : $"{text} ({measured})";
+        }
+        return reading.Deviation is { } reason && reading.Result.HasValue() ? $"{text} deviation: {reason}" : text;
+    }
+
+    /// <summary>The remark cell of a form row: the stage's remark (on the stage's first row only), then each check's own
+    /// remark with its code: "Cells re-sorted; 1.1.2: cell 14 replaced".</summary>
+    public static string Remarks(string? stageRemark, IEnumerable<CheckReading> checks)
+    {
+        var parts = new List<string>();
+        if (!string.IsNullOrWhiteSpace(stageRemark)) parts.Add(stageRemark);
+        parts.AddRange(checks.Where(c => !string.IsNullOrWhiteSpace(c.Remark)).Select(c => $"{c.Code}: {c.Remark}"));
+        return string.Join("; ", parts);
     }
 
     /// <summary>A Module X or Module Y result cell for the checks of one row (in route order).</summary>

@@ -66,7 +66,8 @@ public sealed class PackSheetFiller(ProcessRoute route, PlantClock clock)
     {
         var unit = check.Limits?.Unit ?? "";
         if (record is null || !record.Results.TryGetValue(check.Code, out var entry)) return (CheckReading.Empty(check.Code, unit), CheckReading.Empty(check.Code, unit));
-        return (new CheckReading(check.Code, entry.ModuleX, entry.MeasuredX, unit), new CheckReading(check.Code, entry.ModuleY, entry.MeasuredY, unit));
+        return (new CheckReading(check.Code, entry.ModuleX, entry.MeasuredX, unit, entry.DeviationX, entry.Remark),
+            new CheckReading(check.Code, entry.ModuleY, entry.MeasuredY, unit, entry.DeviationY, entry.Remark));
     }
 
     /// <summary>What a form row shows. In the pack-level part of the form (one "Pack QC Result", "Date" and "Name"
@@ -91,7 +92,9 @@ public sealed class PackSheetFiller(ProcessRoute route, PlantClock clock)
             yield return (FormColumn.Technician, stage.Technician ?? "");
             yield return (FormColumn.QcInspector, stage.QcInspector ?? "");
         }
-        if (withRemark) yield return (FormColumn.Remarks, stage.Remarks ?? "");
+        // The stage's remark once, on its first row; each check's own remark on its row.
+        var remarks = FormCellText.Remarks(withRemark ? stage.Remarks : null, readings.Select(r => r.X));
+        if (withRemark || remarks.Length > 0) yield return (FormColumn.Remarks, remarks);
     }
 
     public static string CombinedNames(string? technician, string? qcInspector) => (technician, qcInspector) switch

@@ -139,6 +139,7 @@ public sealed class PackReportReader(IDbContextFactory<MesDbContext> contexts, P
     public async Task<PackReport?> ReadPackAsync(string packId, CancellationToken ct = default)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
+        packId = PackIdentifier.Canonical(packId);
         var row = await db.Packs.AsNoTracking().Where(p => p.PackId == packId).Select(p => p.Id).FirstOrDefaultAsync(ct);
         if (row == 0) return null;
         var batch = await ReadBatchAsync(db, db.Packs.AsNoTracking().Where(p => p.Id == row), withResults: true, 1, ct);
@@ -203,7 +204,9 @@ public sealed class PackReportReader(IDbContextFactory<MesDbContext> contexts, P
                 var code = reader.GetString(PackRowsQuery.CheckCode);
                 results[code] = new CheckEntry(code, (QcResult)reader.GetInt32(PackRowsQuery.ModuleX), (QcResult)reader.GetInt32(PackRowsQuery.ModuleY),
                     reader.IsDBNull(PackRowsQuery.MeasuredX) ? null : reader.GetDouble(PackRowsQuery.MeasuredX),
-                    reader.IsDBNull(PackRowsQuery.MeasuredY) ? null : reader.GetDouble(PackRowsQuery.MeasuredY));
+                    reader.IsDBNull(PackRowsQuery.MeasuredY) ? null : reader.GetDouble(PackRowsQuery.MeasuredY),
+                    PackRowsQuery.Text(reader, PackRowsQuery.DeviationX), PackRowsQuery.Text(reader, PackRowsQuery.DeviationY),
+                    PackRowsQuery.Text(reader, PackRowsQuery.CheckRemark));
             }
             if (pack is not null) yield return pack;
         }
@@ -247,12 +250,12 @@ public sealed class PackReportReader(IDbContextFactory<MesDbContext> contexts, P
         if (withResults && stages.Count > 0)
         {
             var rows = await db.CheckResults.AsNoTracking().Where(r => ids.Contains(r.StageRecord.PackRowId))
-                .Select(r => new { r.StageRecordId, r.CheckCode, r.ModuleX, r.ModuleY, r.MeasuredX, r.MeasuredY })
+                .Select(r => new { r.StageRecordId, r.CheckCode, r.ModuleX, r.ModuleY, r.MeasuredX, r.MeasuredY, r.DeviationX, r.DeviationY, r.Remark })
                 .ToListAsync(ct);
             foreach (var r in rows)
             {
                 if (!results.TryGetValue(r.StageRecordId, out var byCode)) results[r.StageRecordId] = byCode = new(StringComparer.Ordinal);
-                byCode[r.CheckCode] = new CheckEntry(r.CheckCode, r.ModuleX, r.ModuleY, r.MeasuredX, r.MeasuredY);
+                byCode[r.CheckCode] = new CheckEntry(r.CheckCode, r.ModuleX, r.ModuleY, r.MeasuredX, r.MeasuredY, r.DeviationX, r.DeviationY, r.Remark);
             }
         }
         var stagesByPack = stages.ToLookup(s => s.PackRowId);
@@ -272,8 +275,8 @@ internal static class PackRowsQuery
 {
     public const int PackRow = 0, PackId = 1, ModuleXSerial = 2, ModuleYSerial = 3, PackStatus = 4, CurrentStage = 5, Created = 6, PackCompleted = 7;
     public const int StageRow = 8, StageNumber = 9, StageStatus = 10, Technician = 11, QcInspector = 12, Remarks = 13, Started = 14, Completed = 15;
-    public const int CheckCode = 16, ModuleX = 17, ModuleY = 18, MeasuredX = 19, MeasuredY = 20;
-    private const int ColumnCount = 21;
+    public const int CheckCode = 16, ModuleX = 17, ModuleY = 18, MeasuredX = 19, MeasuredY = 20, DeviationX = 21, DeviationY = 22, CheckRemark = 23;
+    private const int ColumnCount = 24;
 
     public static DbCommand Command(MesDbContext db, PackFilter filter, PlantClock clock, bool withResults)
     {
@@ -285,13 +288,13 @@ internal static class PackRowsQuery
               orderby p.Id, s.StageNumber
               select new Row(p.Id, p.PackId, p.ModuleXSerial, p.ModuleYSerial, (int)p.Status, p.CurrentStage, p.CreatedUtc, p.CompletedUtc,
                   (long?)s.Id, (int?)s.StageNumber, (int?)s.Status, s.Technician, s.QcInspector, s.Remarks, s.StartedUtc, s.CompletedUtc,
-                  r.CheckCode, (int?)r.ModuleX, (int?)r.ModuleY, r.MeasuredX, r.MeasuredY)
+                  r.CheckCode, (int?)r.ModuleX, (int?)r.ModuleY, r.MeasuredX, r.MeasuredY, r.DeviationX, r.DeviationY, r.Remark)
             : from p in packs
               from s in db.StageRecords.Where(s => s.PackRowId == p.Id).DefaultIfEmpty()
               orderby p.Id, s.StageNumber
               select new Row(p.Id, p.PackId, p.ModuleXSerial, p.ModuleYSerial, (int)p.Status, p.CurrentStage, p.CreatedUtc, p.CompletedUtc,
                   (long?)s.Id, (int?)s.StageNumber, (int?)s.Status, s.Technician, s.QcInspector, s.Remarks, s.StartedUtc, s.CompletedUtc,
-                  null, null, null, null, null)).CreateDbCommand();
+                  null, null, null, null, null, null, null, null)).CreateDbCommand();
         // An export of 100,000 packs reads for minutes on a busy machine: no command time-out (the request's
         // cancellation still stops it).
         command.CommandTimeout = 0;
@@ -340,7 +343,7 @@ internal static class PackRowsQuery
     private sealed record Row(long PackRow, string PackId, string? ModuleXSerial, string? ModuleYSerial, int PackStatus, int CurrentStage,
         DateTime CreatedUtc, DateTime? PackCompletedUtc,
         long? StageRow, int? StageNumber, int? StageStatus, string? Technician, string? QcInspector, string? Remarks, DateTime? StartedUtc, DateTime? CompletedUtc,
-        string? CheckCode, int? ModuleX, int? ModuleY, double? MeasuredX, double? MeasuredY);
+        string? CheckCode, int? ModuleX, int? ModuleY, double? MeasuredX, double? MeasuredY, string? DeviationX, string? DeviationY, string? CheckRemark);
 
     /// <summary>Fails loudly if the columns are not where the constants say (a provider or EF change).</summary>
     public static void CheckShape(DbDataReader reader, bool withResults)

@@ -110,6 +110,8 @@ internal sealed class StageRows(StageText text)
     public readonly int[] ModuleY = new int[text.Codes.Length];
     public readonly double?[] MeasuredX = new double?[text.Codes.Length];
     public readonly double?[] MeasuredY = new double?[text.Codes.Length];
+    /// <summary>Deviation reasons and the check's own remark, per check (mostly empty).</summary>
+    public readonly CellText[] DeviationX = NewCells(text.Codes.Length), DeviationY = NewCells(text.Codes.Length), CheckRemark = NewCells(text.Codes.Length);
     public readonly CellText Technician = new(), Inspector = new(), Remarks = new(), Started = new(), Completed = new();
     public bool Present;
     public long RowId;
@@ -126,6 +128,25 @@ internal sealed class StageRows(StageText text)
         Array.Clear(ModuleY);
         Array.Clear(MeasuredX);
         Array.Clear(MeasuredY);
+        foreach (var cells in (CellText[][])[DeviationX, DeviationY, CheckRemark])
+            foreach (var cell in cells) cell.Clear();
+    }
+
+    private static CellText[] NewCells(int count) => Enumerable.Range(0, count).Select(_ => new CellText()).ToArray();
+
+    /// <summary>The check's deviation reasons and remark, as stored (UTF-8; empty for none).</summary>
+    public void RecordNotes(int check, ReadOnlySpan<byte> deviationX, ReadOnlySpan<byte> deviationY, ReadOnlySpan<byte> remark)
+    {
+        if (!deviationX.IsEmpty) DeviationX[check].SetTyped(deviationX);
+        if (!deviationY.IsEmpty) DeviationY[check].SetTyped(deviationY);
+        if (!remark.IsEmpty) CheckRemark[check].SetTyped(remark);
+    }
+
+    public void RecordNotes(int check, string? deviationX, string? deviationY, string? remark)
+    {
+        if (deviationX is not null) DeviationX[check].SetTyped(deviationX);
+        if (deviationY is not null) DeviationY[check].SetTyped(deviationY);
+        if (remark is not null) CheckRemark[check].SetTyped(remark);
     }
 
     public void Record(int check, int moduleX, int moduleY, double? measuredX, double? measuredY)
@@ -215,6 +236,9 @@ internal sealed class PackRows(RouteText route)
                 csv.WriteField(route.Result(stage.ModuleY[c]).AsSpan());
                 csv.WriteField(stage.MeasuredY[c], default);
                 csv.WriteField(text.Units[c].AsSpan());
+                csv.WriteField(stage.DeviationX[c].Span);
+                csv.WriteField(stage.DeviationY[c].Span);
+                csv.WriteField(stage.CheckRemark[c].Span);
                 csv.EndRecord();
                 rows++;
             }

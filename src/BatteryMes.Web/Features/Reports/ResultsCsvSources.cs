@@ -325,6 +325,8 @@ internal static class ResultsCsvSources
                 stage.Record(check, reader.GetInt32(PackRowsQuery.ModuleX), reader.GetInt32(PackRowsQuery.ModuleY),
                     reader.IsDBNull(PackRowsQuery.MeasuredX) ? null : reader.GetDouble(PackRowsQuery.MeasuredX),
                     reader.IsDBNull(PackRowsQuery.MeasuredY) ? null : reader.GetDouble(PackRowsQuery.MeasuredY));
+                stage.RecordNotes(check, PackRowsQuery.Text(reader, PackRowsQuery.DeviationX), PackRowsQuery.Text(reader, PackRowsQuery.DeviationY),
+                    PackRowsQuery.Text(reader, PackRowsQuery.CheckRemark));
             }
         }
         finally
@@ -415,7 +417,8 @@ internal static class ResultsCsvSources
 
         private const string Results =
             """
-            SELECT (r."StageRecordId" << 16) | ((r."ModuleX" & 255) << 8) | (r."ModuleY" & 255), r."CheckCode", r."MeasuredX", r."MeasuredY"
+            SELECT (r."StageRecordId" << 16) | ((r."ModuleX" & 255) << 8) | (r."ModuleY" & 255), r."CheckCode", r."MeasuredX", r."MeasuredY",
+                   r."DeviationX", r."DeviationY", r."Remark"
             FROM "StageRecords" AS s JOIN "CheckResults" AS r ON r."StageRecordId" = s."Id"
             WHERE s."PackRowId" = ANY($1)
             """;
@@ -482,6 +485,8 @@ internal static class ResultsCsvSources
                 if (check < 0) continue;
                 current.Record(check, (int)(packed >> 8) & 255, (int)packed & 255,
                     reader.IsDBNull(2) ? null : reader.GetDouble(2), reader.IsDBNull(3) ? null : reader.GetDouble(3));
+                current.RecordNotes(check, reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5),
+                    reader.IsDBNull(6) ? null : reader.GetString(6));
             }
         }
 
@@ -603,7 +608,7 @@ internal static class ResultsCsvSources
         """
         SELECT (r."StageRecordId" << 18) | ((r."MeasuredX" IS NOT NULL) << 17) | ((r."MeasuredY" IS NOT NULL) << 16)
                | ((r."ModuleX" & 255) << 8) | (r."ModuleY" & 255),
-               r."CheckCode", r."MeasuredX", r."MeasuredY"
+               r."CheckCode", r."MeasuredX", r."MeasuredY", r."DeviationX", r."DeviationY", r."Remark"
         FROM "StageRecords" AS s JOIN "CheckResults" AS r ON r."StageRecordId" = s."Id"
         WHERE s."PackRowId" = ?1
         """;
@@ -642,6 +647,7 @@ internal static class ResultsCsvSources
                 if (check < 0) continue;
                 current.Record(check, (int)(packed >> 8) & 255, (int)packed & 255,
                     (packed & (1 << 17)) != 0 ? _results.Double(2) : null, (packed & (1 << 16)) != 0 ? _results.Double(3) : null);
+                current.RecordNotes(check, _results.Bytes(4), _results.Bytes(5), _results.Bytes(6));
             }
         }
 

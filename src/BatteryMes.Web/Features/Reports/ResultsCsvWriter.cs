@@ -24,6 +24,7 @@ public sealed class ResultsCsvWriter(IDbContextFactory<MesDbContext> contexts, P
         "Pack ID", "Module X serial", "Module Y serial", "Pack status", "Stage", "Stage name", "Stage status",
         "Technician", "QC inspector", "Started", "Completed", "Remarks", "Check", "Check description",
         "Module X result", "Module X measured", "Module Y result", "Module Y measured", "Unit",
+        "Module X deviation", "Module Y deviation", "Check remark",
     ];
 
     private readonly RouteText _route = new(route);
