@@ -42,7 +42,7 @@ try
         .AddHubOptions(options => options.MaximumReceiveMessageSize = 128 * 1024);
     builder.Services.AddMudServices();
     builder.Services.AddProblemDetails();
-    builder.Services.AddOpenApi();
+    builder.Services.AddOpenApi(options => options.AddDocumentTransformer<OpenApiSecurity>());
     builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
 
     // Web-only: the database-outage exception handler, circuit counting, the HTTPS certificate download.

@@ -46,7 +46,8 @@ public static class WebSecurity
         {
             foreach (var nic in NetworkInterface.GetAllNetworkInterfaces().Where(n => n.OperationalStatus == OperationalStatus.Up))
                 foreach (var address in nic.GetIPProperties().UnicastAddresses)
-                    Add(address.Address.ScopeId == 0 ? address.Address.ToString() : new IPAddress(address.Address.GetAddressBytes()).ToString());
+                    // A link-local IPv6 address carries its interface (%2); a Host header never does.
+                    Add(address.Address.AddressFamily == AddressFamily.InterNetworkV6 ? new IPAddress(address.Address.GetAddressBytes()).ToString() : address.Address.ToString());
         }
         catch (NetworkInformationException) { }
         if (Uri.TryCreate(server.PublicBaseUrl, UriKind.Absolute, out var publicUrl)) Add(publicUrl.Host.Trim('[', ']'));
