@@ -73,6 +73,9 @@ public sealed class BackupService(
 
     private int _manualRunning;
 
+    /// <summary>True while a manual backup runs (tests wait for it instead of racing it).</summary>
+    internal bool ManualRunning => Volatile.Read(ref _manualRunning) == 1;
+
     /// <summary>A manual backup: at most one at a time (a second one is refused at once, not queued), kept within
     /// the <see cref="BackupOptions.ManualKeep"/> quota, and refused when it would break the free-space rule.</summary>
     public async Task<SnapshotResult> CreateManualAsync(CancellationToken ct = default)

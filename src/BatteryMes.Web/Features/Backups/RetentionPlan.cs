@@ -63,9 +63,15 @@ public sealed record RetentionCoverage(
             parts.Add(RecentCapped
                 ? $"every save since {format(every)} (the newest {RecentKept} snapshots)"
                 : $"every save of the last {Hours(settings.RecentWindow)}");
-        if (HourlySinceUtc is { } hourly) parts.Add($"hourly since {format(hourly)}");
-        if (DailySinceUtc is { } daily) parts.Add($"daily since {format(daily)}");
-        if (WeeklySinceUtc is { } weekly) parts.Add($"weekly since {format(weekly)}");
+        // A coarser tier is named only where it reaches further back than the finer ones (a young installation's
+        // daily and weekly slots hold the same snapshots as its hourly ones).
+        var reach = EverySaveSinceUtc;
+        foreach (var (since, word) in new[] { (HourlySinceUtc, "hourly"), (DailySinceUtc, "daily"), (WeeklySinceUtc, "weekly") })
+        {
+            if (since is not { } s || (reach is { } r && s >= r)) continue;
+            parts.Add($"{word} since {format(s)}");
+            reach = s;
+        }
         if (parts.Count == 0) return OldestUtc is { } oldest ? $"the newest snapshot ({format(oldest)})" : "no verified snapshot yet";
         return string.Join(", ", parts);
     }
