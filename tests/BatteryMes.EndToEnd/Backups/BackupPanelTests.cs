@@ -78,4 +78,43 @@ public sealed class BackupPanelTests(BrowserFixture browser) : IAsyncLifetime
         await bystander.Context.CloseAsync();
         await page.Context.CloseAsync();
     }
+
+    [Fact]
+    public async Task A_typed_date_and_time_find_the_backup_from_before_then_show_the_saves_it_undoes_and_restore_it()
+    {
+        var recorder = _app.Services.GetRequiredService<PackRecorder>();
+        var backups = _app.Services.GetRequiredService<BackupService>();
+        var clock = _app.Services.GetRequiredService<BatteryMes.Web.Configuration.PlantClock>();
+        await recorder.CreatePackAsync("BP-PIT-OLD", null, null, Actor.System);
+        var early = (await backups.CreateAsync(BackupTrigger.Manual)).Entry!;
+        // The catalog reads a backup's time from its record: this one now stands for three hours ago.
+        var threeHoursAgo = DateTime.UtcNow.AddHours(-3);
+        BackupCatalog.WriteSidecar(early.FilePath, new BackupSidecar(threeHoursAgo, early.Trigger, true, null, new(early.RowCounts), early.Schema,
+            early.SourceProvider, 0, Check: early.Check));
+        await recorder.CreatePackAsync("BP-PIT-NEW", null, null, Actor.System);
+        var page = await OpenBackupsTabAsync(width: 768);
+        await Expect(page.Locator("[data-field=coverage]")).ToContainTextAsync("every save of the last 2 hours");
+
+        var pick = clock.ToLocal(DateTime.UtcNow.AddHours(-2));
+        await page.GetByLabel("Date").FillAsync(pick.ToString("yyyy-MM-dd"));
+        await page.GetByLabel("Date").PressAsync("Tab");
+        await page.GetByLabel("Time").FillAsync(pick.ToString("HH:mm"));
+        await page.GetByLabel("Time").PressAsync("Tab");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Find the backup" }).ClickAsync();
+
+        var found = page.Locator("[data-field=point-in-time]");
+        await Expect(found).ToContainTextAsync(early.Name);
+        // Both new packs were recorded after the time the backup stands for.
+        await Expect(found).ToContainTextAsync("undoes 2 save(s) on 2 pack(s)");
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Path.GetTempPath(), "batterymes-backups-point-in-time-768.png"), FullPage = true });
+        await page.GetByRole(AriaRole.Button, new() { Name = "Restore to this point" }).ClickAsync();
+        await Expect(page.Locator("[data-field=restore-loss]")).ToContainTextAsync("undoes 2 save(s)");
+        await page.GetByLabel("Admin password").FillAsync(Password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Restore this backup" }).ClickAsync();
+
+        await Expect(page.GetByText($"Restored {early.Name}")).ToBeVisibleAsync();
+        Assert.NotNull(await recorder.GetStageAsync("BP-PIT-OLD", 1));
+        Assert.Null(await recorder.GetStageAsync("BP-PIT-NEW", 1));
+        await page.Context.CloseAsync();
+    }
 }

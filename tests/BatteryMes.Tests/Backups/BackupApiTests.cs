@@ -113,6 +113,8 @@ public class BackupApiTests
     [Theory]
     [InlineData("BatteryMes__Backups__Keep", "0", "BatteryMes:Backups:Keep")]
     [InlineData("BatteryMes__Backups__PostgresSnapshotIntervalMinutes", "-5", "BatteryMes:Backups:PostgresSnapshotIntervalMinutes")]
+    [InlineData("BatteryMes__Backups__WeeklyWeeks", "5000", "BatteryMes:Backups:WeeklyWeeks must be between 0 and 1040 weeks")]
+    [InlineData("BatteryMes__Backups__ManualKeep", "0", "BatteryMes:Backups:ManualKeep")]
     [InlineData("BatteryMes__Admin__PasswordHash", "secret", "hash-password")]
     public async Task A_wrong_backup_setting_stops_start_up_with_a_message_that_names_it(string variable, string value, string expected)
     {

@@ -19,11 +19,12 @@ internal static class BackupRig
     // Fewer iterations than production keep the tests quick; the format and the check are the same.
     public static readonly string AdminHash = AdminPassword.Hash(AdminPasswordText, iterations: 20_000);
 
-    public static Task<ServiceProvider> StartAsync(TestDatabase database, IDictionary<string, string?>? settings = null)
+    public static Task<ServiceProvider> StartAsync(TestDatabase database, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? configure = null)
     {
         var all = new Dictionary<string, string?>
         {
             ["BatteryMes:Backups:Keep"] = "30",
+            ["BatteryMes:Backups:MinimumSecondsBetweenSnapshots"] = "0",
             ["BatteryMes:Backups:PostgresSnapshotIntervalMinutes"] = "0",
             ["BatteryMes:Admin:PasswordHash"] = AdminHash,
         };
@@ -34,6 +35,7 @@ internal static class BackupRig
             if (all.TryGetValue("BatteryMes:Folders:Backups", out var folder))
                 services.AddSingleton(Microsoft.Extensions.Options.Options.Create(new FolderOptions { Backups = folder! }));
             services.AddBackupServices();
+            configure?.Invoke(services);
         });
     }
 

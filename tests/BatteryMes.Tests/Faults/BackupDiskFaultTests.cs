@@ -96,6 +96,51 @@ public class BackupDiskFaultTests
         Assert.Equal(["BP-MARGIN-1"], await services.PackIdsAsync());
     }
 
+    [Fact]
+    public async Task On_a_nearly_full_backup_disk_a_manual_backup_is_refused_with_the_numbers_automatic_snapshots_go_on_and_the_tab_warns_the_plan_does_not_fit()
+    {
+        await using var database = TestDatabase.Create(DatabaseProvider.Sqlite);
+        var backupFolder = Path.Combine(database.Folder, "backup-disk");
+        await using var disk = await SmallDisk.MountAsync(backupFolder, kibibytes: 8 * 1024);
+        await using var app = new MesAppFactory(database, new Dictionary<string, string?>
+        {
+            ["BatteryMes:Folders:Backups"] = backupFolder,
+            // Automatic snapshots may use the disk down to 1 MB; manual ones must leave the 4 MB warning level free.
+            ["BatteryMes:Backups:MinimumFreeMegabytes"] = "1",
+            ["BatteryMes:Backups:LowDiskWarningMegabytes"] = "4",
+            ["BatteryMes:Backups:MinimumSecondsBetweenSnapshots"] = "0",
+        });
+        using var client = app.CreateClient();
+        await CreatePackAsync(client, "BP-NEAR-1");
+        await WaitUntilIdleAsync(app);
+        var filler = disk.Fill(leaveBytes: 3 * 1024 * 1024);
+        var free = disk.FreeBytes;
+
+        using var refused = await client.PostAsync("/api/backups", null);
+
+        Assert.Equal(HttpStatusCode.InsufficientStorage, refused.StatusCode);
+        var problem = await refused.Content.ReadFromJsonAsync<JsonElement>();
+        var detail = problem.GetProperty("detail").GetString()!;
+        Assert.Contains("No backup was taken: it needs about ", detail);
+        Assert.Contains($"has {BackupFormat.Size(free)} free", detail);
+        Assert.Contains("4 MB kept free for the automatic snapshots", detail);
+        Assert.Contains("LowDiskWarningMegabytes", detail);
+        Assert.DoesNotContain(Directory.GetFiles(backupFolder, "*", SearchOption.AllDirectories), f => f.Contains("manual") || f.EndsWith(".partial"));
+
+        // The automatic snapshot still has room above its own 1 MB margin.
+        Assert.Equal(HttpStatusCode.OK, (await SaveAsync(client, "BP-NEAR-1", "T. Near")).StatusCode);
+        await BackupRig.EventuallyAsync(async () => (await client.GetFromJsonAsync<JsonElement>("/api/backups")).EnumerateArray()
+                .Any(b => b.GetProperty("verified").GetBoolean() && b.GetProperty("trigger").GetString() == "saved" && b.GetProperty("createdUtc").GetDateTime() > DateTime.UtcNow.AddMinutes(-1)),
+            "a verified automatic snapshot after the save, on the nearly full disk");
+        await WaitUntilIdleAsync(app);
+        var status = await StatusAsync(client);
+        Assert.Contains("cannot hold the retention plan", status.GetProperty("planWarning").GetString());
+        Assert.Contains("give the backup folder a larger disk", status.GetProperty("planWarning").GetString());
+        Assert.True(status.GetProperty("planBytes").GetInt64() > disk.FreeBytes);
+        Assert.Equal("T. Near", await TechnicianAsync(client, "BP-NEAR-1"));
+        File.Delete(filler);
+    }
+
     [Theory]
     [MemberData(nameof(Providers.Both), MemberType = typeof(Providers))]
     public async Task A_backup_folder_removed_while_the_app_runs_is_created_again_said_clearly_and_saves_go_on(DatabaseProvider provider)

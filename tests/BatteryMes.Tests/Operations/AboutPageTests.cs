@@ -1,6 +1,9 @@
 using System.Net;
 using BatteryMes.Tests.Infrastructure;
 using BatteryMes.Web.Configuration;
+using System.Net.Http.Json;
+using System.Text.Json;
+using BatteryMes.Web.Features.Backups;
 using BatteryMes.Web.Features.Operations;
 
 namespace BatteryMes.Tests.Operations;
@@ -14,8 +17,8 @@ public class AboutPageTests
         await using var database = TestDatabase.Create(provider);
         var backups = Path.Combine(database.Folder, "backups");
         Directory.CreateDirectory(backups);
-        File.WriteAllText(Path.Combine(backups, "battery_mes_20261124T060000Z_daily.db"), "older");
-        File.WriteAllText(Path.Combine(backups, "battery_mes_20261125T101500Z_save.db"), "newest");
+        WriteSnapshot(backups, "battery_mes_20261124T060000Z_daily.db", verified: true);
+        WriteSnapshot(backups, "battery_mes_20261125T101500Z_save.db", verified: true);
         await using var app = new MesAppFactory(database, new Dictionary<string, string?>
         {
             ["BatteryMes:Server:PublicBaseUrl"] = "https://mes.plant.local:8543",
@@ -47,7 +50,7 @@ public class AboutPageTests
         var html = await client.GetStringAsync("/about");
 
         Assert.Contains("set BatteryMes:Server:PublicBaseUrl", html);
-        Assert.Contains("none yet in", html);
+        Assert.Contains("none verified yet in", html);
     }
 
     [Fact]
@@ -81,48 +84,39 @@ public class AboutPageTests
         // Logging:LogLevel applies to the files too: no debug chatter.
         Assert.DoesNotContain("[DBG]", text);
     }
-}
-
-public class BackupFolderReadingTests : IDisposable
-{
-    private readonly string _folder = Path.Combine(Path.GetTempPath(), "batterymes-tests", Guid.NewGuid().ToString("N"));
-
-    public BackupFolderReadingTests() => Directory.CreateDirectory(_folder);
-    public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     [Fact]
-    public void The_newest_backup_is_found_by_the_time_in_its_name_with_its_trigger()
+    public async Task The_about_page_and_the_backup_status_name_the_newest_verified_snapshot_and_its_age_never_a_record_file_or_an_unverified_copy()
     {
-        File.WriteAllText(Path.Combine(_folder, "battery_mes_20261125T101500Z_save.db"), "x");
-        File.WriteAllText(Path.Combine(_folder, "battery_mes_20261125T091500Z_pre-migration.db"), "x");
-        File.SetLastWriteTimeUtc(Path.Combine(_folder, "battery_mes_20261125T091500Z_pre-migration.db"), new DateTime(2027, 1, 1, 0, 0, 0, DateTimeKind.Utc));
+        await using var database = TestDatabase.Create(DatabaseProvider.Sqlite);
+        var backups = Path.Combine(database.Folder, "backups");
+        Directory.CreateDirectory(Path.Combine(backups, "manual"));
+        var now = DateTime.UtcNow;
+        var verifiedName = $"battery_mes_{now.AddMinutes(-30):yyyyMMdd'T'HHmmssfff'Z'}_saved.db";
+        WriteSnapshot(backups, verifiedName, verified: true, now.AddMinutes(-30));
+        // Newer, but failed its check; newer still, a record file whose snapshot is gone; and a copy still being checked.
+        WriteSnapshot(backups, $"battery_mes_{now.AddMinutes(-20):yyyyMMdd'T'HHmmssfff'Z'}_saved.db", verified: false, now.AddMinutes(-20));
+        File.WriteAllText(Path.Combine(backups, $"battery_mes_{now.AddMinutes(-10):yyyyMMdd'T'HHmmssfff'Z'}_saved.db.json"), "{}");
+        WriteSnapshot(backups, $"battery_mes_{now.AddMinutes(-5):yyyyMMdd'T'HHmmssfff'Z'}_saved.db", verified: false, now.AddMinutes(-5), verifying: true);
+        await using var app = new MesAppFactory(database, new Dictionary<string, string?> { ["BatteryMes:Server:TimeZone"] = "UTC" });
+        using var client = app.CreateClient();
 
-        var newest = OperationsStatus.NewestBackup(_folder)!;
+        var html = WebUtility.HtmlDecode(await client.GetStringAsync("/about"));
+        var status = await client.GetFromJsonAsync<JsonElement>("/api/backups/status");
 
-        Assert.Equal("battery_mes_20261125T101500Z_save.db", newest.FileName);
-        Assert.Equal(new DateTime(2026, 11, 25, 10, 15, 0, DateTimeKind.Utc), newest.TakenUtc);
-        Assert.Equal("save", newest.Trigger);
+        Assert.Matches($@"data-field=""last-backup"">\s*{now.AddMinutes(-30):yyyy-MM-dd HH:mm} \(saved, {verifiedName}, [^)]+\), verified, (29|30|31) min \d+ s ago", html);
+        var newest = status.GetProperty("newestVerified");
+        Assert.Equal(verifiedName, newest.GetProperty("name").GetString());
+        Assert.InRange(newest.GetProperty("ageSeconds").GetDouble(), 29 * 60, 32 * 60);
     }
 
-    [Fact]
-    public void Odd_names_and_journal_files_do_not_break_the_reading()
+    /// <summary>A file the backup history lists, with the record the app writes next to a checked snapshot.</summary>
+    internal static void WriteSnapshot(string folder, string name, bool verified, DateTime? createdUtc = null, bool verifying = false)
     {
-        var renamed = Path.Combine(_folder, "battery_mes_copy from usb.db");
-        File.WriteAllText(renamed, "x");
-        File.SetLastWriteTimeUtc(renamed, new DateTime(2026, 11, 20, 0, 0, 0, DateTimeKind.Utc));
-        File.WriteAllText(Path.Combine(_folder, "battery_mes_20261125T101500Z_save.db-wal"), "x");
-        File.WriteAllText(Path.Combine(_folder, "readme.txt"), "x");
-
-        var newest = OperationsStatus.NewestBackup(_folder)!;
-
-        Assert.Equal("battery_mes_copy from usb.db", newest.FileName);
-        Assert.Equal(new DateTime(2026, 11, 20, 0, 0, 0, DateTimeKind.Utc), newest.TakenUtc);
-        Assert.Equal("", newest.Trigger);
-    }
-
-    [Fact]
-    public void A_missing_backup_folder_means_no_backup_yet()
-    {
-        Assert.Null(OperationsStatus.NewestBackup(Path.Combine(_folder, "not-there")));
+        var path = Path.Combine(folder, name);
+        File.WriteAllText(path, "snapshot bytes");
+        BackupCatalog.TryParseName(name, out var stamp, out var trigger);
+        BackupCatalog.WriteSidecar(path, new BackupSidecar(createdUtc ?? stamp, trigger, verified, verified ? null : "Integrity check failed",
+            new Dictionary<string, long> { ["Packs"] = 1 }, null, "Sqlite", 1, Verifying: verifying));
     }
 }

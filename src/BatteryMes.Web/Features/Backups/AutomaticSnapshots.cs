@@ -53,6 +53,7 @@ public sealed class AutomaticSnapshots(
             {
                 _pending.Reader.TryRead(out _);
                 await WaitForThrottleAsync(stoppingToken);
+                var startedUtc = time.GetUtcNow().UtcDateTime;
                 var trigger = Volatile.Read(ref _trigger);
                 var changes = Interlocked.Exchange(ref _changes, 0);
                 try
@@ -64,7 +65,7 @@ public sealed class AutomaticSnapshots(
                     // Reported in the Backups tab through LastProblem where expected; anything else lands here.
                     log.LogError(ex, "Automatic snapshot after {ChangeCount} change(s) failed", changes);
                 }
-                _lastUtc = time.GetUtcNow().UtcDateTime;
+                _lastUtc = startedUtc;
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -103,12 +104,18 @@ public sealed class AutomaticSnapshots(
         return Task.CompletedTask;
     }
 
-    /// <summary>PostgreSQL exports take longer: at most one automatic snapshot per configured interval. The changes
-    /// are not dropped: the snapshot runs when the interval is over and holds them all.</summary>
+    /// <summary>At most one automatic snapshot per interval: MinimumSecondsBetweenSnapshots on SQLite (a small
+    /// database copies in milliseconds, and without it a busy line fills the recent window with snapshots seconds
+    /// apart), PostgresSnapshotIntervalMinutes on PostgreSQL (exports take longer). The changes are not dropped: the
+    /// snapshot runs when the interval is over and holds them all, so the newest snapshot is never more than the
+    /// interval plus one copy behind the last acknowledged save.</summary>
     private async Task WaitForThrottleAsync(CancellationToken ct)
     {
-        if (target.Provider != DatabaseProvider.PostgreSQL || _lastUtc is not { } last) return;
-        var interval = TimeSpan.FromMinutes(options.CurrentValue.PostgresSnapshotIntervalMinutes);
+        if (_lastUtc is not { } last) return;
+        var current = options.CurrentValue;
+        var interval = target.Provider == DatabaseProvider.PostgreSQL
+            ? TimeSpan.FromMinutes(current.PostgresSnapshotIntervalMinutes)
+            : TimeSpan.FromSeconds(current.MinimumSecondsBetweenSnapshots);
         var wait = last + interval - time.GetUtcNow().UtcDateTime;
         if (wait > TimeSpan.Zero) await Task.Delay(wait, time, ct);
     }

@@ -9,7 +9,18 @@ namespace BatteryMes.Web.Features.Backups;
 
 /// <summary>The outcome of a snapshot: the entry when one was written (check <see cref="BackupEntry.Verified"/>),
 /// and a message for people either way.</summary>
-public sealed record SnapshotResult(bool Succeeded, string Message, BackupEntry? Entry, TimeSpan? CopyTime = null, TimeSpan? VerifyTime = null);
+public sealed record SnapshotResult(bool Succeeded, string Message, BackupEntry? Entry, TimeSpan? CopyTime = null, TimeSpan? VerifyTime = null,
+    SnapshotRefusal Refusal = SnapshotRefusal.None);
+
+/// <summary>Why a snapshot was not started (None: it was, whatever its outcome).</summary>
+public enum SnapshotRefusal
+{
+    None,
+    /// <summary>A manual backup is already running.</summary>
+    Busy,
+    /// <summary>It would break the free-space rule.</summary>
+    NoSpace,
+}
 
 /// <summary>A snapshot copied under its final name, not yet verified.</summary>
 public sealed record WrittenSnapshot(string Name, string FilePath, DateTime CreatedUtc, string Trigger, int Changes, TimeSpan CopyTime);
@@ -21,6 +32,7 @@ public sealed class BackupService(
     DatabaseTarget target,
     IDbContextFactory<MesDbContext> contexts,
     IOptionsMonitor<BackupOptions> options,
+    PlantClock clock,
     TimeProvider time,
     ILogger<BackupService> log)
 {
@@ -56,6 +68,30 @@ public sealed class BackupService(
         }
     }
 
+    public const string ManualBusyMessage =
+        "A backup is already running. Wait for it to finish (it shows in the history), then make another one if you still need it.";
+
+    private int _manualRunning;
+
+    /// <summary>True while a manual backup runs (tests wait for it instead of racing it).</summary>
+    internal bool ManualRunning => Volatile.Read(ref _manualRunning) == 1;
+
+    /// <summary>A manual backup: at most one at a time (a second one is refused at once, not queued), kept within
+    /// the <see cref="BackupOptions.ManualKeep"/> quota, and refused when it would break the free-space rule.</summary>
+    public async Task<SnapshotResult> CreateManualAsync(CancellationToken ct = default)
+    {
+        if (Interlocked.CompareExchange(ref _manualRunning, 1, 0) != 0)
+            return new SnapshotResult(false, ManualBusyMessage, null, Refusal: SnapshotRefusal.Busy);
+        try
+        {
+            return await CreateAsync(BackupTrigger.Manual, 0, ct);
+        }
+        finally
+        {
+            Volatile.Write(ref _manualRunning, 0);
+        }
+    }
+
     internal async Task<SnapshotResult> CreateWhileHoldingGateAsync(string trigger, int changes, CancellationToken ct)
     {
         var (written, failure) = await WriteAsync(trigger, changes, ct);
@@ -72,11 +108,11 @@ public sealed class BackupService(
         var path = Path.Combine(folder, name);
         var partial = path + ".partial";
 
-        if (await SpaceRefusalAsync(folder, ct) is { } refusal)
+        if (await SpaceRefusalAsync(folder, trigger, ct) is { } refusal)
         {
             LastProblem = refusal;
             log.LogError("Snapshot ({Trigger}) not taken: too little free space at {BackupFolder}", trigger, folder);
-            return (null, new SnapshotResult(false, LastProblem, null));
+            return (null, new SnapshotResult(false, LastProblem, null, Refusal: SnapshotRefusal.NoSpace));
         }
 
         var clock = Stopwatch.StartNew();
@@ -163,7 +199,7 @@ public sealed class BackupService(
         log.LogInformation("Snapshot {BackupName} ({Trigger}) written in {CopySeconds:0.00} s and verified ({Check}) in {VerifySeconds:0.00} s: {Packs} packs, {Bytes} bytes",
             name, trigger, copyTime.TotalSeconds, check.Check, verifyTime.TotalSeconds, check.RowCounts.GetValueOrDefault("Packs"), entry.SizeBytes);
         Mirror(path);
-        if (!entry.KeptApart) Rotate();
+        if (!entry.KeptApart || trigger == BackupTrigger.Manual) Rotate();
         return new SnapshotResult(true, $"Backup {name} created and verified ({Describe(check.RowCounts)}).", entry, copyTime, verifyTime);
     }
 
@@ -288,16 +324,24 @@ public sealed class BackupService(
         return false;
     }
 
-    /// <summary>A snapshot is about as large as the live database: refuse it when it would eat into the margin.</summary>
-    private async Task<string?> SpaceRefusalAsync(string folder, CancellationToken ct)
+    /// <summary>A snapshot is about as large as the live database: refuse it when it would eat into the margin. A
+    /// manual backup keeps the larger of the two margins (MinimumFreeMegabytes, LowDiskWarningMegabytes) free, so
+    /// manual backups can never use up the space the automatic snapshots need.</summary>
+    private async Task<string?> SpaceRefusalAsync(string folder, string trigger, CancellationToken ct)
     {
-        var margin = options.CurrentValue.MinimumFreeMegabytes;
+        var current = options.CurrentValue;
+        var manual = trigger == BackupTrigger.Manual;
+        var margin = manual ? Math.Max(current.MinimumFreeMegabytes, current.LowDiskWarningMegabytes) : current.MinimumFreeMegabytes;
         if (margin == 0) return null;
         if (FreeBytesAt(folder) is not { } free || await LiveDatabaseBytesAsync(ct) is not { } needed) return null;
         if (free - needed >= margin * 1024L * 1024L) return null;
+        var rule = manual
+            ? $"the {margin} MB kept free for the automatic snapshots (the larger of {BackupOptions.Section}:MinimumFreeMegabytes and {BackupOptions.Section}:LowDiskWarningMegabytes)"
+            : $"the {margin} MB kept free (setting {BackupOptions.Section}:MinimumFreeMegabytes)";
+        var next = manual ? "then try again" : "the next save makes a new snapshot";
         return $"No backup was taken: it needs about {BackupFormat.Size(needed)} and the backup folder {folder} has {BackupFormat.Size(free)} free, " +
-            $"which would leave less than the {margin} MB kept free (setting {BackupOptions.Section}:MinimumFreeMegabytes). Saves keep working. " +
-            $"Free space there (move old backups to a USB disk, or lower {BackupOptions.Section}:Keep) and the next save makes a new snapshot.";
+            $"which would leave less than {rule}. Saves keep working. " +
+            $"Free space there (move old backups to a USB disk, or lower the retention settings under {BackupOptions.Section}) and {next}.";
     }
 
     private static long? FreeBytesAt(string folder)
@@ -332,24 +376,40 @@ public sealed class BackupService(
 
     private static double Seconds(TimeSpan span) => Math.Round(span.TotalSeconds, 3);
 
-    /// <summary>Keeps the newest <see cref="BackupOptions.Keep"/> automatic snapshots. An older one goes only when a
-    /// newer verified one exists, so a run of failed snapshots never removes the last good copy.</summary>
+    /// <summary>The retention plan with the current settings, the plant's time zone and the app's clock.</summary>
+    public RetentionPlan Plan => new(RetentionSettings.From(options.CurrentValue), clock.Zone, time);
+
+    /// <summary>Applies the <see cref="RetentionPlan"/> to the automatic snapshots (and their mirror copies), then the
+    /// manual quota. The plan never removes the newest verified snapshot, nor the newest verified one of a slot.</summary>
     internal void Rotate()
     {
-        var automatic = catalog.List().Where(e => !e.KeptApart).ToList();
-        var newestVerified = automatic.FirstOrDefault(e => e.Verified);
+        var listed = catalog.List();
+        var decision = Plan.Decide(listed.Where(e => !e.KeptApart).Select(RetainedSnapshot.From));
+        foreach (var old in decision.Removed) Remove(old.Name, Path.Combine(catalog.Folder, old.Name), "rotation");
+        RotateManual(listed);
+    }
+
+    /// <summary>Keeps the newest <see cref="BackupOptions.ManualKeep"/> manual backups, oldest removed first; one goes
+    /// only when a newer verified manual backup exists. Safety and pre-migration copies are not counted.</summary>
+    private void RotateManual(IReadOnlyList<BackupEntry> listed)
+    {
+        var manual = listed.Where(e => e.Trigger == BackupTrigger.Manual && e.KeptApart).ToList();
+        var newestVerified = manual.FirstOrDefault(e => e.Verified);
         if (newestVerified is null) return;
-        foreach (var old in automatic.Skip(options.CurrentValue.Keep).Where(e => e.CreatedUtc < newestVerified.CreatedUtc && e != newestVerified))
+        foreach (var old in manual.Skip(options.CurrentValue.ManualKeep).Where(e => e.CreatedUtc < newestVerified.CreatedUtc && !e.Verifying))
+            Remove(old.Name, old.FilePath, "the manual backup quota");
+    }
+
+    private void Remove(string name, string path, string why)
+    {
+        TryDelete(path);
+        TryDelete(BackupCatalog.SidecarPath(path));
+        if (MirrorFolder() is { } mirror)
         {
-            TryDelete(old.FilePath);
-            TryDelete(BackupCatalog.SidecarPath(old.FilePath));
-            if (MirrorFolder() is { } mirror)
-            {
-                TryDelete(Path.Combine(mirror, old.Name));
-                TryDelete(Path.Combine(mirror, old.Name + ".json"));
-            }
-            log.LogInformation("Old snapshot {BackupName} removed by rotation", old.Name);
+            TryDelete(Path.Combine(mirror, name));
+            TryDelete(Path.Combine(mirror, name + ".json"));
         }
+        log.LogInformation("Snapshot {BackupName} removed by {Rule}", name, why);
     }
 
     private string? MirrorFolder()
@@ -403,7 +463,28 @@ public sealed class BackupService(
             diskWarning = $"The next snapshot (about {BackupFormat.Size(needed)}) does not fit in the {BackupFormat.Size(free.Value)} free at the backup folder and will fail. Move old backups to a USB disk or free space.";
         else if (free < low)
             diskWarning = $"Free disk space at the backup folder is low: {BackupFormat.Size(free.Value)} left (warning below {options.CurrentValue.LowDiskWarningMegabytes} MB). Move old backups to a USB disk or free space.";
-        return new BackupStorage(catalog.Folder, MirrorFolder(), liveBytes, free, diskWarning, target.Provider);
+        var listed = catalog.List();
+        var plan = Plan;
+        var coverage = plan.Decide(listed.Where(e => !e.KeptApart).Select(RetainedSnapshot.From)).Coverage;
+        var planSnapshots = plan.Settings.MostKept + options.CurrentValue.ManualKeep;
+        var planBytes = liveBytes is { } size ? size * planSnapshots : (long?)null;
+        var backupBytes = listed.Sum(e => e.SizeBytes);
+        string? planWarning = null;
+        // The plan's files replace the ones already there, so the space it can use is what is free plus what they take.
+        if (planBytes is { } need && free is { } available && need > available + backupBytes)
+            planWarning = $"The backup disk cannot hold the retention plan at the current database size: up to {planSnapshots} backups of about " +
+                $"{BackupFormat.Size(liveBytes!.Value)} need {BackupFormat.Size(need)}, and the backups there now ({BackupFormat.Size(backupBytes)}) plus the free space " +
+                $"({BackupFormat.Size(available)}) come to {BackupFormat.Size(available + backupBytes)}. Before the disk fills, give the backup folder a larger disk or " +
+                $"shorten the plan ({BackupOptions.Section}:Keep, HourlyDays, DailyDays, WeeklyWeeks, ManualKeep).";
+        return new BackupStorage(catalog.Folder, MirrorFolder(), liveBytes, free, diskWarning, target.Provider)
+        {
+            Coverage = coverage.Describe(plan.Settings, utc => clock.Format(utc)),
+            PlanSnapshots = planSnapshots,
+            PlanBytes = planBytes,
+            BackupBytes = backupBytes,
+            PlanWarning = planWarning,
+            NewestVerified = listed.FirstOrDefault(e => e.Verified),
+        };
     }
 
     private static string Describe(IReadOnlyDictionary<string, long> counts) =>
@@ -428,7 +509,26 @@ public sealed class BackupService(
     }
 }
 
-public sealed record BackupStorage(string BackupFolder, string? MirrorFolder, long? LiveDatabaseBytes, long? FreeBytes, string? DiskWarning, DatabaseProvider Provider);
+public sealed record BackupStorage(string BackupFolder, string? MirrorFolder, long? LiveDatabaseBytes, long? FreeBytes, string? DiskWarning, DatabaseProvider Provider)
+{
+    /// <summary>What the kept automatic snapshots let a person restore to, in plant local time.</summary>
+    public string Coverage { get; init; } = "";
+
+    /// <summary>The most backups the retention plan keeps (automatic and manual).</summary>
+    public int PlanSnapshots { get; init; }
+
+    /// <summary>The disk the plan needs at the current database size; null when that size is unknown.</summary>
+    public long? PlanBytes { get; init; }
+
+    /// <summary>What the backups in the folder take now.</summary>
+    public long BackupBytes { get; init; }
+
+    /// <summary>Set when the backup disk cannot hold the plan at the current database size.</summary>
+    public string? PlanWarning { get; init; }
+
+    /// <summary>The newest verified backup (automatic or manual); never a record file or an unverified copy.</summary>
+    public BackupEntry? NewestVerified { get; init; }
+}
 
 public static class BackupFormat
 {

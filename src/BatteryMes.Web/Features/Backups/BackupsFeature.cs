@@ -1,3 +1,5 @@
+using System.Globalization;
+using BatteryMes.Web.Configuration;
 using BatteryMes.Web.Data;
 using BatteryMes.Web.Domain;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -24,9 +26,11 @@ public static class BackupsFeature
         services.AddOptions<AdminOptions>().BindConfiguration(AdminOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<BackupOptions>, BackupOptionsValidator>();
         services.AddSingleton<IValidateOptions<AdminOptions>, AdminOptionsValidator>();
+        services.TryAddSingleton<PlantClock>();
         services.AddSingleton<BackupCatalog>();
         services.AddSingleton<BackupService>();
         services.AddSingleton<DatabaseRestorer>();
+        services.AddSingleton<PointInTime>();
         services.AddSingleton<AutomaticSnapshots>();
         // Replaces the foundation's SQLite-only copy: PostgreSQL gets a portable snapshot before an upgrade too.
         services.Replace(ServiceDescriptor.Singleton<IPreMigrationBackup, PreMigrationSnapshot>());
@@ -40,9 +44,10 @@ public static class BackupsFeature
         api.MapGet("", (BackupCatalog catalog) => catalog.List().Select(BackupListing.From))
             .WithSummary("Backup history, newest first.").RequireAuthorization(nameof(Capability.Administer));
 
-        api.MapGet("/status", async (BackupService backups, DatabaseRestorer restorer, CancellationToken ct) =>
+        api.MapGet("/status", async (BackupService backups, DatabaseRestorer restorer, TimeProvider time, CancellationToken ct) =>
         {
             var storage = await backups.GetStorageAsync(ct);
+            var now = time.GetUtcNow().UtcDateTime;
             return new
             {
                 storage.BackupFolder,
@@ -55,17 +60,49 @@ public static class BackupsFeature
                 backups.MirrorProblem,
                 backups.FolderNotice,
                 backups.LastSnapshotUtc,
+                NewestVerified = storage.NewestVerified is { } newest
+                    ? new { newest.Name, newest.CreatedUtc, newest.Trigger, AgeSeconds = Math.Max(0, Math.Round((now - newest.CreatedUtc).TotalSeconds, 1)) }
+                    : null,
+                storage.Coverage,
+                storage.PlanSnapshots,
+                storage.PlanBytes,
+                storage.BackupBytes,
+                storage.PlanWarning,
                 RestoreEnabled = restorer.IsEnabled,
             };
-        }).WithSummary("Live database size, free space at the backup folder, and current warnings.").RequireAuthorization(nameof(Capability.View));
+        }).WithSummary("Live database size, free space, the newest verified backup and its age, what the kept backups cover, and current warnings.").RequireAuthorization(nameof(Capability.View));
+
+        api.MapGet("/point-in-time", async (string? at, PointInTime pointInTime, CancellationToken ct) =>
+        {
+            if (!DateTimeOffset.TryParse(at, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AllowWhiteSpaces, out var when))
+                return Results.Problem($"'at' must be a date and time such as 2026-11-25T14:00:00Z (UTC, or with an offset such as +01:00); found '{at}'.",
+                    statusCode: StatusCodes.Status400BadRequest, title: "No point in time given");
+            var choice = await pointInTime.ChooseAsync(when.UtcDateTime, ct);
+            return Results.Ok(new
+            {
+                choice.AtUtc,
+                Snapshot = choice.Snapshot is { } s ? BackupListing.From(s) : null,
+                SavesLost = choice.Lost.Saves,
+                PacksAffected = choice.Lost.Packs,
+                LostByAction = choice.Lost.ByAction,
+                FirstLostUtc = choice.Lost.FirstUtc,
+                LastLostUtc = choice.Lost.LastUtc,
+                choice.Message,
+            });
+        }).WithSummary("The backup a restore to this time would use (the newest verified one at or before it) and the saves after it that would be undone. " +
+            "Restore it with POST /api/backups/{name}/restore.").RequireAuthorization(nameof(Capability.Administer));
 
         api.MapPost("", async (BackupService backups, CancellationToken ct) =>
         {
-            var result = await backups.CreateAsync(BackupTrigger.Manual, 0, ct);
-            return result.Succeeded
-                ? Results.Created($"/api/backups/{result.Entry!.Name}", BackupListing.From(result.Entry))
-                : Results.Problem(result.Message, statusCode: StatusCodes.Status503ServiceUnavailable, title: "The backup was not made");
-        }).WithSummary("Create a manual backup now (kept apart from the rotation).").RequireAuthorization(nameof(Capability.Administer));
+            var result = await backups.CreateManualAsync(ct);
+            if (result.Succeeded) return Results.Created($"/api/backups/{result.Entry!.Name}", BackupListing.From(result.Entry));
+            return result.Refusal switch
+            {
+                SnapshotRefusal.Busy => Results.Problem(result.Message, statusCode: StatusCodes.Status409Conflict, title: "A backup is already running"),
+                SnapshotRefusal.NoSpace => Results.Problem(result.Message, statusCode: StatusCodes.Status507InsufficientStorage, title: "Not enough free space for a backup"),
+                _ => Results.Problem(result.Message, statusCode: StatusCodes.Status503ServiceUnavailable, title: "The backup was not made"),
+            };
+        }).WithSummary("Create a manual backup now (kept apart from the automatic snapshots, within the manual quota).").RequireAuthorization(nameof(Capability.Administer));
 
         // A catch-all, so that names with slashes or dots also reach the listing check (and get 404), never the disk.
         api.MapGet("/{**name}", (string name, BackupCatalog catalog) =>

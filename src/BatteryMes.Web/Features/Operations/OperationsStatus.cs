@@ -1,10 +1,10 @@
 using System.Data.Common;
 using System.Diagnostics;
-using System.Globalization;
 using System.Net;
 using System.Reflection;
 using BatteryMes.Web.Configuration;
 using BatteryMes.Web.Data;
+using BatteryMes.Web.Features.Backups;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.EntityFrameworkCore;
@@ -12,7 +12,7 @@ using Microsoft.Extensions.Options;
 
 namespace BatteryMes.Web.Features.Operations;
 
-/// <summary>The newest file in the backup folder: when it was taken and why.</summary>
+/// <summary>The newest verified backup: when it was taken and why.</summary>
 public sealed record BackupFileInfo(string FileName, DateTime TakenUtc, string Trigger, long Bytes);
 
 /// <summary>What the About/Status page shows: the facts an admin asks for when something looks wrong.</summary>
@@ -24,6 +24,7 @@ public sealed class OperationsStatus(
     IOptions<ServerOptions> server,
     HttpsOptions https,
     IServer kestrel,
+    BackupCatalog backups,
     TimeProvider time,
     ILogger<OperationsStatus> log,
     HttpsCertificates? certificates = null)
@@ -66,36 +67,12 @@ public sealed class OperationsStatus(
         }
     }
 
-    public BackupFileInfo? LastBackup() => NewestBackup(BackupFolder);
+    /// <summary>The newest verified backup (automatic or manual) as the backup history lists it: never a record file
+    /// (<c>.db.json</c>), an unfinished copy or a snapshot that failed or has not finished its check.</summary>
+    public BackupFileInfo? LastBackup() =>
+        backups.List().FirstOrDefault(e => e.Verified) is { } e ? new BackupFileInfo(e.Name, e.CreatedUtc, e.Trigger, e.SizeBytes) : null;
 
-    /// <summary>Reads the backup folder defensively: names follow battery_mes_&lt;UTC&gt;_&lt;trigger&gt;.&lt;ext&gt;, but a copied or
-    /// renamed file still counts (its time then comes from the file system).</summary>
-    public static BackupFileInfo? NewestBackup(string folder)
-    {
-        try
-        {
-            if (!Directory.Exists(folder)) return null;
-            return new DirectoryInfo(folder).EnumerateFiles("battery_mes_*", SearchOption.TopDirectoryOnly)
-                .Where(f => !f.Name.EndsWith("-wal", StringComparison.Ordinal) && !f.Name.EndsWith("-shm", StringComparison.Ordinal) && !f.Name.EndsWith(".tmp", StringComparison.Ordinal))
-                .Select(Describe)
-                .OrderByDescending(b => b.TakenUtc)
-                .FirstOrDefault();
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
-    }
-
-    private static BackupFileInfo Describe(FileInfo file)
-    {
-        // battery_mes_20261125T101500Z_save.db -> stamp "20261125T101500Z", trigger "save"
-        var stem = Path.GetFileNameWithoutExtension(file.Name)["battery_mes_".Length..];
-        var parts = stem.Split('_', 2);
-        var stamped = DateTime.TryParseExact(parts[0], ["yyyyMMdd'T'HHmmss'Z'", "yyyyMMdd'T'HHmmssfff'Z'", "yyyyMMdd'T'HHmmss"],
-            CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var utc);
-        return new BackupFileInfo(file.Name, stamped ? utc : file.LastWriteTimeUtc, parts.Length > 1 && stamped ? parts[1] : "", file.Length);
-    }
+    public TimeSpan AgeOf(BackupFileInfo backup) => time.GetUtcNow().UtcDateTime - backup.TakenUtc;
 
     /// <summary>The port HTTPS listens on (an https:// address in the settings wins over BatteryMes:Server:Https:Port).</summary>
     public int HttpsPort => ListeningAddresses()
