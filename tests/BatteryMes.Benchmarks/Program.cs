@@ -12,7 +12,7 @@ using BenchmarkDotNet.Running;
 //   run  [--packs 1000,100000] [--providers Sqlite,PostgreSQL] [--only StageSave,Snapshot] [--out artifacts/benchmarks/results.md]
 //   seed --packs N [--provider Sqlite|PostgreSQL]     (prints the seeded SQLite file or PostgreSQL database; for load and fault runs)
 //   latency [--packs 1000] [--saves 40] [--delay-ms 500] [--out artifacts/benchmarks/latency.md]   (save-to-screen latency, in process)
-//   save-ab [--provider Sqlite|PostgreSQL] [--packs 100000] [--rounds 60]   (stage save: old path against PackRecorder, interleaved)
+//   save-ab [--provider Sqlite|PostgreSQL] [--packs 100000] [--rounds 60]   (stage save: change-tracker baseline against PackRecorder, interleaved)
 //   csv-ab [--provider Sqlite|PostgreSQL] [--packs 100000] [--rounds 3]   (results CSV with 0, 1, 2, 4 reader connections,
 //        interleaved; wall and CPU; PostgreSQL needs BATTERYMES_BENCH_POSTGRES, the bench cluster)
 //   snapshot-ab [--packs 100000] [--rounds 5]   (snapshot copy against cp, interleaved, disk settled before each)

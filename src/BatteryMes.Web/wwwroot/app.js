@@ -1,4 +1,4 @@
-// Battery MES browser helpers (served by the app; no CDN).
+// Battery MES page functions: focus a field, watch for an idle station (served by the app; no CDN).
 window.batteryMes = window.batteryMes || {};
 window.batteryMes.focus = function (selector) {
     const el = document.querySelector(selector);

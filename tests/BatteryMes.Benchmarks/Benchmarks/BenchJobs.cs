@@ -34,8 +34,8 @@ public abstract class BoundedConfig : ManualConfig
 
 /// <summary>For one save: enough iterations for a median and a 95th percentile worth the name, after enough warm-up
 /// saves for the runtime's tiered JIT to finish with the save path (a method is recompiled optimised after 30 calls and
-/// a short delay), so that the figure is a running server's save rather than the first minutes after start-up. With 3
-/// warm-ups (sessions 1 to 4) most measured saves ran on unoptimised code.</summary>
+/// a short delay), so that the figure is a running server's save rather than the first minutes after start-up. With only
+/// a few warm-ups most measured saves would run on unoptimised code.</summary>
 public sealed class SaveConfig() : BoundedConfig(warmups: 200, iterations: 100);
 
 /// <summary>For whole-database operations that take seconds to minutes at 100,000 packs (a 1.2 GB SQLite file):

@@ -4,8 +4,8 @@ using SkiaSharp;
 
 namespace BatteryMes.Benchmarks.Reporting;
 
-/// <summary>The label renderer as it was before session 2 (RGBA surface, rectangles per run of modules, grey copy, PNG without
-/// filters at zlib level 6), kept only so that `bench labels` can measure old against new in one process.</summary>
+/// <summary>A straightforward label renderer (RGBA surface, rectangles per run of modules, grey copy, PNG without
+/// filters at zlib level 6), the baseline that `bench labels` measures <see cref="LabelImage"/> against in one process.</summary>
 public static class LegacyLabelImage
 {
     private const int MinPixelsPerModule = LabelImage.MinPixelsPerModule;

@@ -8,9 +8,9 @@ using Microsoft.Extensions.Logging;
 
 namespace BatteryMes.Benchmarks.SaveAb;
 
-// The stage save as it was before the set-based writer (main at 125439d), kept verbatim apart from this header and
-// the section marks, so that `save-ab` can time the old path against the real PackRecorder in one process.
-// Not product code: nothing but the A/B runner uses it.
+// A stage save through EF Core's change tracker (entities loaded, changed and saved row by row), the baseline that
+// `save-ab` times the set-based PackRecorder against in one process.
+// Not product code: nothing but the save-ab command uses it.
 #pragma warning disable CA1822
 public sealed class LegacyStageSave(
     IDbContextFactory<MesDbContext> contexts,

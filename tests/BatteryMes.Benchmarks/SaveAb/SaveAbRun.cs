@@ -13,10 +13,10 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace BatteryMes.Benchmarks.SaveAb;
 
-/// <summary>The `save-ab` command: the stage save of <see cref="StageSaveBenchmarks"/> through the old path
-/// (<see cref="LegacyStageSave"/>) and the real <see cref="PackRecorder"/>, interleaved save by save in one process on
+/// <summary>The `save-ab` command: the stage save of <see cref="StageSaveBenchmarks"/> through the change-tracker
+/// baseline (<see cref="LegacyStageSave"/>) and the real <see cref="PackRecorder"/>, interleaved save by save in one process on
 /// one working copy of the seed, so that a busy shared machine slows both alike. Prints medians, p95 and their ratios,
-/// statements per save and, for the old path, where its time goes.</summary>
+/// statements per save and, for the baseline, where its time goes.</summary>
 public static class SaveAbRun
 {
     public static async Task<string> RunAsync(DatabaseProvider provider, int packs, int rounds)

@@ -11,7 +11,7 @@ namespace BatteryMes.Benchmarks.SnapshotAb;
 
 /// <summary>The `snapshot-ab` command: a plain cp of the seeded SQLite file against the snapshot copy
 /// (<see cref="SnapshotFile.CopyOnline"/>) with its 16 KB destination pages and with destination pages of the source's
-/// size (the copy before session 5), interleaved round by round, the disk settled (sync) before every copy. Wall time
+/// size (one 4 KB write per page, for comparison), interleaved round by round, the disk settled (sync) before every copy. Wall time
 /// and CPU time (user + system, this process and its children) per method, medians and ratios to cp.</summary>
 public static class SnapshotAbRun
 {

@@ -38,9 +38,9 @@ public static class LabelImage
     /// (rented, not allocated per label): the modules are filled row by row, only the text goes through SkiaSharp
     /// (into an 8-bit coverage mask of the text block), and the PNG is encoded with the "Up" row filter at zlib level
     /// 1: the code's rows repeat module after module, so "Up" turns them into zeros that compress almost for free.
-    /// The old path (RGBA surface, one rectangle per run, grey copy, unfiltered zlib 6) spent most of its time in
-    /// the PNG encoder (see `bench labels`). The pixels are the same as before: black modules on white, the same
-    /// sizes, anti-aliased text.</remarks>
+    /// Drawing on an RGBA surface with one rectangle per run, then a grey copy and unfiltered zlib 6, spends most of
+    /// its time in the PNG encoder (see `bench labels`, which compares the two). The pixels are the same either way:
+    /// black modules on white, the same sizes, anti-aliased text.</remarks>
     public static LabelPng RenderPng(string payload, string packId, string? secondLine, int widthPixels)
     {
         using var data = QRCodeGenerator.GenerateQrCode(payload, QRCodeGenerator.ECCLevel.H);
