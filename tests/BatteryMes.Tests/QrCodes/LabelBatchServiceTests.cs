@@ -149,6 +149,30 @@ public sealed class LabelBatchServiceTests
         Assert.Equal("BP-2026-0045", next.Batch!.Labels[0].PackId);
     }
 
+    [Theory]
+    [MemberData(nameof(Providers.Both), MemberType = typeof(Providers))]
+    public async Task Continue_numbering_starts_after_the_highest_registered_pack_or_issued_label_whatever_the_case(DatabaseProvider provider)
+    {
+        await using var database = TestDatabase.Create(provider);
+        await using var services = await StartAsync(database);
+        var labels = services.GetRequiredService<LabelBatchService>();
+        var recorder = services.GetRequiredService<PackRecorder>();
+        // Registered by hand (no labels issued): BP-2026-0001..0030, and IDs that only look alike.
+        for (var n = 1; n <= 30; n++) Assert.True((await recorder.CreatePackAsync($"BP-2026-{n:0000}", null, null, new Actor("Asha", "10.0.0.5"))).Succeeded);
+        Assert.True((await recorder.CreatePackAsync("BP-2026-0099-B", null, null, new Actor("Asha", "10.0.0.5"))).Succeeded);
+        Assert.True((await recorder.CreatePackAsync("BP-2027-0500", null, null, new Actor("Asha", "10.0.0.5"))).Succeeded);
+
+        var next = await labels.NextNumberAsync("bp-2026-");
+        Assert.Equal(new NextNumber(31, "BP-2026-0030"), next);
+        var plan = await labels.PlanAsync(Range("BP-2026-", next.Start, 10), Base);
+        Assert.Empty(plan.Duplicates);
+        Assert.Equal(10, plan.ToGenerate.Count);
+
+        // Issued labels beyond the registered packs win.
+        Assert.True((await labels.GenerateAsync(Range("BP-2026-", 31, 20), Base)).Succeeded);
+        Assert.Equal(new NextNumber(51, "BP-2026-0050"), await labels.NextNumberAsync("BP-2026-"));
+    }
+
     public static TheoryData<string, LabelBatchRequest, string> BadRequests => new()
     {
         { "count zero", Range("BP-", 1, 0), "Enter how many labels to make: 1 to 50" },

@@ -101,3 +101,7 @@ public sealed record GeneratedBatch(
     string ZipFileName,
     string SheetHtml,
     int Skipped);
+
+/// <summary>Where "Continue numbering" starts: <see cref="Start"/>, one after <see cref="HighestId"/> (the highest of the
+/// labels issued and the packs registered with the prefix), or 1 when there is none.</summary>
+public sealed record NextNumber(int Start, string? HighestId);

@@ -201,13 +201,31 @@ public sealed partial class LabelBatchService(
         (await FindDuplicatesAsync([.. labels.Select(l => l.PackId)], ct)).Count > 0;
 
     /// <summary>The start number that continues the numbering of <paramref name="prefix"/>: one after the highest
-    /// number issued with it, or 1.</summary>
-    public async Task<int> NextStartNumberAsync(string? prefix, CancellationToken ct = default)
+    /// number among the labels issued and the packs registered as prefix + digits (IDs compared without regard to
+    /// case: "bp-2026-" continues after BP-2026-0030), or 1.</summary>
+    public async Task<int> NextStartNumberAsync(string? prefix, CancellationToken ct = default) =>
+        (await NextNumberAsync(prefix, ct)).Start;
+
+    public async Task<NextNumber> NextNumberAsync(string? prefix, CancellationToken ct = default)
     {
         prefix ??= "";
+        var upper = prefix.ToUpperInvariant();
         await using var db = await factory.CreateDbContextAsync(ct);
-        var highest = await db.IssuedLabels.Where(l => l.Prefix == prefix && l.Number != null).MaxAsync(l => l.Number, ct);
-        return highest is null or int.MaxValue ? 1 : highest.Value + 1;
+        // Read as a stream: a year's packs may share one prefix, and only the highest number is kept.
+        (int Number, string Id)? highest = null;
+        void Consider(string id)
+        {
+            if (!id.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) || id.Length == prefix.Length || id.Length - prefix.Length > 10) return;
+            var digits = id.AsSpan(prefix.Length);
+            if (!digits.ContainsAnyExceptInRange('0', '9') && int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var n)
+                && (highest is null || n > highest.Value.Number))
+                highest = (n, id);
+        }
+        await foreach (var id in db.IssuedLabels.AsNoTracking().Where(l => l.PackId.ToUpper().StartsWith(upper)).Select(l => l.PackId).AsAsyncEnumerable().WithCancellation(ct))
+            Consider(id);
+        await foreach (var id in db.Packs.AsNoTracking().Where(p => p.PackId.ToUpper().StartsWith(upper)).Select(p => p.PackId).AsAsyncEnumerable().WithCancellation(ct))
+            Consider(id);
+        return highest is not { } h || h.Number == int.MaxValue ? new NextNumber(1, null) : new NextNumber(h.Number + 1, h.Id);
     }
 
     /// <summary>The saved description of a batch, or null when there is no such batch.</summary>

@@ -37,7 +37,10 @@ public static class QrCodesFeature
         }).DisableAntiforgery();
 
         api.MapGet("/next-start", async (string? prefix, LabelBatchService labels, CancellationToken ct) =>
-            Results.Ok(new { prefix = prefix ?? "", start = await labels.NextStartNumberAsync(prefix, ct) }));
+        {
+            var next = await labels.NextNumberAsync(prefix, ct);
+            return Results.Ok(new { prefix = prefix ?? "", start = next.Start, highestId = next.HighestId });
+        });
 
         api.MapGet("/batches/{batchId}/zip", async (string batchId, LabelBatchService labels, CancellationToken ct) =>
             await labels.ReadBatchAsync(batchId, ct) is { } batch && await labels.BatchFileAsync(batchId, batch.ZipFileName, ct) is { } path
