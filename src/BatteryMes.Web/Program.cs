@@ -34,7 +34,7 @@ try
 
     // Keys for circuits and antiforgery survive restarts and do not depend on the service user's home folder.
     builder.Services.AddDataProtection().SetApplicationName("BatteryMes")
-        .PersistKeysToFileSystem(new DirectoryInfo(home.Resolve(Path.Combine("data", "keys"))));
+        .PersistKeysToFileSystem(new DirectoryInfo(ServiceHosting.KeysFolder(home)));
     // 128 KB instead of SignalR's 32 KB per message from the browser: a pasted list of 1,000 pack IDs of 40 characters
     // (QR generator) is 41 KB. Every text field caps what the browser sends below this (BrowserLimit).
     builder.Services.AddRazorComponents().AddInteractiveServerComponents()
@@ -46,12 +46,13 @@ try
 
     // Web-only: the database-outage exception handler, circuit counting, the HTTPS certificate download.
     builder.Services.AddOperations();
+    builder.Services.AddRequestGuards();
 
     var app = builder.Build();
 
     if (!app.Environment.IsDevelopment())
         app.UseExceptionHandler("/error", createScopeForErrors: true);
-    app.UseStatusCodePages();
+    app.UseRequestGuards();
     app.UseAntiforgery();
     app.MapStaticAssets();
     app.MapOpenApi();

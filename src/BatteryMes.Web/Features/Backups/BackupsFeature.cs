@@ -70,7 +70,8 @@ public static class BackupsFeature
         api.MapGet("/{**name}", (string name, BackupCatalog catalog) =>
             catalog.Find(name) is { } entry
                 ? Results.File(entry.FilePath, "application/vnd.sqlite3", entry.Name, enableRangeProcessing: true)
-                : Results.NotFound()).WithSummary("Download one listed backup file.");
+                : Results.NotFound()).WithSummary("Download one listed backup file.")
+            .RequireRateLimiting(Operations.RequestGuards.HeavyPolicy);
 
         api.MapPost("/{name}/restore", async (string name, HttpContext http, DatabaseRestorer restorer, CancellationToken ct) =>
         {

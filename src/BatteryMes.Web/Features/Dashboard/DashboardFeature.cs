@@ -29,7 +29,11 @@ public static class DashboardFeature
             .WithSummary("The daily production target in force today.");
         api.MapPut("/target", async (TargetRequest request, ProductionPlan plan, Configuration.PlantClock clock, CancellationToken ct) =>
             {
-                var result = await plan.SetTargetAsync(request.EffectiveFrom ?? clock.Today, request.PacksPerDay, request.SetBy, ct);
+                // Required: an empty body must not quietly save a target of 0.
+                if (request.PacksPerDay is not { } packsPerDay)
+                    return Results.Problem(title: "The target was not saved", statusCode: StatusCodes.Status400BadRequest,
+                        detail: $"Field 'packsPerDay' is required: the daily target as a whole number from 0 to {ProductionPlan.MaxPacksPerDay:N0} packs.");
+                var result = await plan.SetTargetAsync(request.EffectiveFrom ?? clock.Today, packsPerDay, request.SetBy, ct);
                 return result.Succeeded
                     ? Results.Ok(result)
                     : Results.Problem(title: "The target was not saved", detail: result.Message, statusCode: StatusCodes.Status400BadRequest);
@@ -38,5 +42,5 @@ public static class DashboardFeature
         return endpoints;
     }
 
-    public sealed record TargetRequest(int PacksPerDay, DateOnly? EffectiveFrom, string? SetBy);
+    public sealed record TargetRequest(int? PacksPerDay, DateOnly? EffectiveFrom, string? SetBy);
 }

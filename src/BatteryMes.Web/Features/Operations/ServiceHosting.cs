@@ -1,4 +1,9 @@
+using System.Net;
+using System.Net.Sockets;
 using BatteryMes.Web.Configuration;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.HttpsPolicy;
 using Serilog;
 using Serilog.Events;
@@ -31,6 +36,8 @@ public static class ServiceHosting
         builder.Services.AddWindowsService(o => o.ServiceName = ServiceName);
 
         AddLogFiles(builder, home);
+        ProtectKeys(builder, home);
+        builder.Services.AddHostedService<AddressAnnouncement>();
         // Before the HTTPS start-up filter: its redirection must see the scheme the proxy forwarded.
         builder.AddTrustedProxies(server);
 
@@ -65,6 +72,82 @@ public static class ServiceHosting
             urls.Add($"https://{host}:{https.Port}");
         }
         return urls;
+    }
+
+    /// <summary>Where the keys that protect page state and antiforgery tokens are kept (they survive restarts).</summary>
+    public static string KeysFolder(AppHome home) => home.Resolve(Path.Combine("data", "keys"));
+
+    /// <summary>Protects the keys as the platform allows: encrypted with DPAPI on Windows; elsewhere (no key encryption
+    /// service) in a folder only the service account can read, with one plain log line instead of the framework's
+    /// "No XML encryptor configured" warning, which reads like a fault to an operator.</summary>
+    private static void ProtectKeys(WebApplicationBuilder builder, AppHome home)
+    {
+        var folder = KeysFolder(home);
+        Directory.CreateDirectory(folder);
+        if (OperatingSystem.IsWindows())
+        {
+            builder.Services.AddDataProtection().ProtectKeysWithDpapi();
+            return;
+        }
+        try
+        {
+            File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Not the folder's owner (e.g. a shared folder): the folder's own permissions stand, and the log says where it is.
+        }
+        builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection.KeyManagement.XmlKeyManager", LogLevel.Error);
+        builder.Services.AddHostedService(sp => new KeysNotice(sp.GetRequiredService<ILogger<KeysNotice>>(), folder));
+    }
+
+    private sealed class KeysNotice(ILogger<KeysNotice> log, string folder) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            log.LogInformation("Page and form protection keys are kept unencrypted in {Folder}, readable by the service account only (this platform has no key encryption service); production data is not in them",
+                folder);
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
+    /// <summary>The addresses a person types to open the app: a wildcard listen address (0.0.0.0, [::], +, *) becomes
+    /// localhost plus each LAN address of the machine; a named address stays as it is.</summary>
+    public static IReadOnlyList<string> AddressesToOpen(IEnumerable<string> bound, IEnumerable<IPAddress> lan)
+    {
+        var result = new List<string>();
+        foreach (var address in bound)
+        {
+            var uri = OperationsStatus.ParseAddress(address);
+            if (uri is null) continue;
+            if (uri.Host != "0.0.0.0")   // ParseAddress reads [::], + and * as 0.0.0.0
+            {
+                result.Add($"{uri.Scheme}://{uri.Host}:{uri.Port}");
+                continue;
+            }
+            result.Add($"{uri.Scheme}://localhost:{uri.Port}");
+            result.AddRange(lan.Where(ip => ip.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(ip)).Select(ip => $"{uri.Scheme}://{ip}:{uri.Port}"));
+        }
+        return [.. result.Distinct()];
+    }
+
+    /// <summary>Logs, once the server listens, the addresses to open in a browser (not the 0.0.0.0 it binds to).</summary>
+    private sealed class AddressAnnouncement(IServer server, IHostApplicationLifetime lifetime, ILogger<AddressAnnouncement> log) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            lifetime.ApplicationStarted.Register(() =>
+            {
+                var bound = server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+                var open = AddressesToOpen(bound, HttpsCertificates.HostAddresses());
+                if (open.Count > 0) log.LogInformation("Open Battery MES at {Addresses}", string.Join("  or  ", open));
+            });
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     /// <summary>Rolling daily files under BatteryMes:Folders:Logs, beside the console/journal/event log output (Serilog

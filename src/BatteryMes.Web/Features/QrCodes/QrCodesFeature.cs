@@ -1,4 +1,5 @@
 using BatteryMes.Web.Domain;
+using BatteryMes.Web.Features.Operations;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 
@@ -28,13 +29,14 @@ public static class QrCodesFeature
             return result.Outcome switch
             {
                 LabelBatchOutcome.Generated => BatchZip(http, result.Batch!),
+                LabelBatchOutcome.Busy => RequestGuards.Busy(http.HttpContext, "Label generator busy", result.Message),
                 LabelBatchOutcome.Duplicates or LabelBatchOutcome.NothingToGenerate => Results.Problem(
                     title: "Duplicate pack IDs", detail: result.Message, statusCode: StatusCodes.Status409Conflict,
                     extensions: new Dictionary<string, object?> { ["duplicates"] = result.Plan.Duplicates }),
                 _ => Results.Problem(title: "The batch cannot be generated", detail: result.Message, statusCode: StatusCodes.Status400BadRequest,
                     extensions: new Dictionary<string, object?> { ["errors"] = result.Plan.Errors }),
             };
-        }).DisableAntiforgery();
+        }).DisableAntiforgery().RequireRateLimiting(RequestGuards.HeavyPolicy);
 
         api.MapGet("/next-start", async (string? prefix, LabelBatchService labels, CancellationToken ct) =>
         {
@@ -64,7 +66,8 @@ public static class QrCodesFeature
     {
         http.HttpContext.Response.Headers["X-Batch-Id"] = batch.BatchId;
         http.HttpContext.Response.Headers["X-Labels-Skipped"] = batch.Skipped.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return Results.File(batch.Zip, "application/zip", batch.ZipFileName);
+        // Streamed from the saved file: the archive is never held in memory.
+        return Results.File(batch.ZipPath, "application/zip", batch.ZipFileName);
     }
 
     private static IResult NotFound(string batchId) =>
