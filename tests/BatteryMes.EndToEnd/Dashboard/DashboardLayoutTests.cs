@@ -66,8 +66,11 @@ public sealed class DashboardLayoutTests(BrowserFixture browser, ITestOutputHelp
         {
             var box = await firstRow.Locator($"[data-stage='{stage}']").BoundingBoxAsync();
             Assert.NotNull(box);
-            Assert.True(box.X >= 0 && box.X + box.Width <= width && box.Width >= 24, $"stage {stage} cell at {box.X}+{box.Width} of {width} px");
+            Assert.True(box.X >= 0 && box.X + box.Width <= width && box.Width >= 36, $"stage {stage} cell at {box.X}+{box.Width} of {width} px");
         }
+        // Every cell shows its whole code ("NOK", "RC", "OK", "-"), never a clipped one.
+        var clipped = await page.EvaluateAsync<int>("() => [...document.querySelectorAll('.mes-tracker td.mes-cell')].filter(c => c.scrollWidth > c.clientWidth).length");
+        Assert.Equal(0, clipped);
         // The short cell codes are spelled out beside the table, and the headline agrees with the tracker.
         await Expect(page.GetByTestId("tracker-legend")).ToContainTextAsync("NOK");
         await Expect(page.GetByTestId("tracker-legend")).ToContainTextAsync("QC NOT OK");
