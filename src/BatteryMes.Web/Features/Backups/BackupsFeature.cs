@@ -117,7 +117,8 @@ public static class BackupsFeature
                 await db.SaveChangesAsync(ct);
             }
             return Results.File(entry.FilePath, "application/vnd.sqlite3", entry.Name, enableRangeProcessing: true);
-        }).WithSummary("Download one listed backup file.").RequireAuthorization(nameof(Capability.Administer));
+        }).WithSummary("Download one listed backup file (recorded in the audit log).").RequireAuthorization(nameof(Capability.Administer))
+            .RequireRateLimiting(Operations.RequestGuards.HeavyPolicy);
 
         api.MapPost("/{name}/restore", async (string name, RestoreRequest? request, HttpContext http, DatabaseRestorer restorer, CancellationToken ct) =>
         {

@@ -8,8 +8,11 @@ namespace BatteryMes.Web.Features.Dashboard;
 /// <summary>Read side of the dashboard. Every figure comes from the status columns that <see cref="DataEntry.PackRecorder"/>
 /// keeps (computed by <see cref="StatusRules"/>), never from rules of its own, and every query is shaped to run on
 /// an existing index so that a year of production (100,000 packs) stays fast. One short-lived context per call.</summary>
-public sealed class DashboardQueries(IDbContextFactory<MesDbContext> contexts, ProcessRoute route, PlantClock clock)
+public sealed class DashboardQueries(IDbContextFactory<MesDbContext> contexts, ProcessRoute route, PlantClock clock,
+    Microsoft.Extensions.Options.IOptions<DashboardOptions> options)
 {
+    private readonly PlantCalendar _calendar = PlantCalendar.Parse(options.Value.WorkingDays);
+
     public const int MaxPageSize = 200;
     public const int FailingChecksShown = 10;
 
@@ -67,7 +70,8 @@ public sealed class DashboardQueries(IDbContextFactory<MesDbContext> contexts, P
         return GetPlanVsActualAsync(from, to, ct);
     }
 
-    /// <summary>Target per plant-local day (the latest target whose EffectiveFrom is on or before the day) against the
+    /// <summary>Target per plant-local working day (the latest target whose EffectiveFrom is on or before the day; 0 on
+    /// a day off, see <see cref="PlantCalendar"/>) against the
     /// packs that reached Ready for Dispatch that day (Pack.CompletedUtc: the last stage's completion, set only while
     /// every stage is completed), with running totals.</summary>
     public async Task<PlanVsActual> GetPlanVsActualAsync(DateOnly from, DateOnly to, CancellationToken ct = default)
@@ -87,15 +91,16 @@ public sealed class DashboardQueries(IDbContextFactory<MesDbContext> contexts, P
         int cumulativeTarget = 0, cumulativeActual = 0;
         for (var day = from; day <= to; day = day.AddDays(1))
         {
-            var target = TargetOn(targets, day);
+            var target = _calendar.TargetOn(day, TargetOn(targets, day));
             var actual = perDay.GetValueOrDefault(day);
             cumulativeTarget += target;
             cumulativeActual += actual;
             days.Add(new PlanDay(day, target, actual, cumulativeTarget, cumulativeActual));
         }
         var today = clock.Today;
-        var targetToday = today >= from && today <= to ? TargetOn(targets, today) : TargetOn(await TargetsInForceAsync(db, today, today, ct), today);
-        return new PlanVsActual(from, to, days, targetToday);
+        var targetToday = _calendar.TargetOn(today,
+            today >= from && today <= to ? TargetOn(targets, today) : TargetOn(await TargetsInForceAsync(db, today, today, ct), today));
+        return new PlanVsActual(from, to, days, targetToday) { Today = today };
     }
 
     /// <summary>First-pass yield per stage over the period and the checks holding the most NOT OK results now
