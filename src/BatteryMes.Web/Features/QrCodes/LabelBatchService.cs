@@ -159,7 +159,7 @@ public sealed partial class LabelBatchService(
                 await using var db = await factory.CreateDbContextAsync(ct);
                 db.IssuedLabels.AddRange(toGenerate.Select(l => new IssuedLabel
                 {
-                    PackId = l.PackId, BatchId = batchId, Payload = l.Payload, Prefix = plan.Prefix, Number = l.Number, IssuedUtc = now,
+                    PackId = l.PackId, BatchId = batchId, Payload = l.Payload, Prefix = plan.Prefix?.ToUpperInvariant(), Number = l.Number, IssuedUtc = now,
                 }));
                 await db.SaveChangesAsync(ct);
             }
@@ -353,7 +353,7 @@ public sealed partial class LabelBatchService(
 
         var ids = new List<(string, int?)>(request.Count.Value);
         for (var n = request.Start.Value; n < request.Start.Value + request.Count.Value; n++)
-            ids.Add((prefix + n.ToString(CultureInfo.InvariantCulture).PadLeft(request.Padding, '0'), n));
+            ids.Add((PackIdentifier.Canonical(prefix + n.ToString(CultureInfo.InvariantCulture).PadLeft(request.Padding, '0')), n));
         // Every ID shares the prefix and grows only in length, so the first and the last decide validity.
         foreach (var id in new[] { ids[0].Item1, ids[^1].Item1 }.Distinct())
             if (PackIdentifier.Validate(id) is { } error) errors.Add(error);
@@ -368,7 +368,8 @@ public sealed partial class LabelBatchService(
             errors.Add($"A batch holds at most {MaxBatchSize} labels (setting {QrCodesOptions.Section}:MaxBatchSize); the list has {ids.Count}. Split it into several batches.");
         for (var i = 0; i < ids.Count; i++)
             if (PackIdentifier.Validate(ids[i]) is { } error) errors.Add($"ID {i + 1}: {error}");
-        return errors.Count > 0 ? [] : [.. ids.Select(id => (id, (int?)null))];
+        // Pack IDs are one whatever their case: "bp-1" and "BP-1" in one list are the same label.
+        return errors.Count > 0 ? [] : [.. ids.Select(id => (PackIdentifier.Canonical(id), (int?)null))];
     }
 
     private (int Width, int Dpi) ReadSize(LabelBatchRequest request, List<string> errors)
