@@ -48,7 +48,15 @@ public sealed record StageYield(int StageNumber, string StageName, int Finished,
 /// <summary>A check that holds a NOT OK on some packs now.</summary>
 public sealed record FailingCheck(string CheckCode, int StageNumber, string Description, int Packs);
 
-public sealed record QualityFigures(IReadOnlyList<StageYield> Stages, IReadOnlyList<FailingCheck> FailingChecks);
+/// <summary>A result recorded against its measured value, with the reason given (the newest of the period).</summary>
+public sealed record DeviationRow(string PackId, string CheckCode, Module Module, string? Result, double? Measured, string Reason, DateTime UpdatedUtc);
+
+public sealed record QualityFigures(IReadOnlyList<StageYield> Stages, IReadOnlyList<FailingCheck> FailingChecks)
+{
+    public IReadOnlyList<DeviationRow> Deviations { get; init; } = [];
+    /// <summary>How many check results of the period hold a deviation.</summary>
+    public int DeviationCount { get; init; }
+}
 
 /// <summary>What the tracker is asked for: search text, filters, sort and the page.</summary>
 public sealed record TrackerQuery

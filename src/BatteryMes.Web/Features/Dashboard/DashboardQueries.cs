@@ -136,7 +136,19 @@ public sealed class DashboardQueries(IDbContextFactory<MesDbContext> contexts, P
             .ToListAsync(ct);
         var checks = failing.Select(f => new FailingCheck(f.Code, route.StageOfCheck(f.Code)?.Number ?? 0,
             route.FindCheck(f.Code)?.Description ?? "(no longer in the route)", f.Count)).ToList();
-        return new QualityFigures(yields, checks);
+        // Deviations saved in the period, through the partial index IX_CheckResults_Deviation.
+        var deviations = db.CheckResults.AsNoTracking()
+            .Where(r => (r.DeviationX != null || r.DeviationY != null) && r.UpdatedUtc >= startUtc && r.UpdatedUtc < endUtc);
+        var deviationCount = await deviations.CountAsync(ct);
+        var newest = await deviations.OrderByDescending(r => r.UpdatedUtc).Take(FailingChecksShown)
+            .Select(r => new { r.StageRecord.Pack.PackId, r.CheckCode, r.ModuleX, r.ModuleY, r.MeasuredX, r.MeasuredY, r.DeviationX, r.DeviationY, r.UpdatedUtc })
+            .ToListAsync(ct);
+        var rows = newest.SelectMany(r => new[]
+        {
+            r.DeviationX is null ? null : new DeviationRow(r.PackId, r.CheckCode, Module.X, r.ModuleX.ToText(), r.MeasuredX, r.DeviationX, r.UpdatedUtc),
+            r.DeviationY is null ? null : new DeviationRow(r.PackId, r.CheckCode, Module.Y, r.ModuleY.ToText(), r.MeasuredY, r.DeviationY, r.UpdatedUtc),
+        }).OfType<DeviationRow>().ToList();
+        return new QualityFigures(yields, checks) { Deviations = rows, DeviationCount = deviationCount };
     }
 
     /// <summary>One page of the tracker, filtered and sorted in the database; stage cells are read for that page only
