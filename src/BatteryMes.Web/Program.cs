@@ -47,12 +47,13 @@ try
 
     // Web-only: the database-outage exception handler, circuit counting, the HTTPS certificate download.
     builder.Services.AddOperations();
+    builder.Services.AddRequestGuards();
 
     var app = builder.Build();
 
     if (!app.Environment.IsDevelopment())
         app.UseExceptionHandler("/error", createScopeForErrors: true);
-    app.UseStatusCodePages();
+    app.UseRequestGuards();
     app.UseWebSecurity(https: app.Configuration.GetValue<bool>("BatteryMes:Server:Https:Enabled"));
     app.UseAuthentication();
     app.UseAuthorization();

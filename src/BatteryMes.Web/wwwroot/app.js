@@ -4,6 +4,20 @@ window.batteryMes.focus = function (selector) {
     const el = document.querySelector(selector);
     if (el) { el.focus(); if (el.select) { el.select(); } }
 };
+// Loads a script once per page (later callers share the same promise): plotly.js is fetched only where a chart needs it.
+window.batteryMes.loadScript = function (src) {
+    const loads = window.batteryMes.scriptLoads = window.batteryMes.scriptLoads || {};
+    if (!loads[src]) {
+        loads[src] = new Promise(function (resolve, reject) {
+            const script = document.createElement('script');
+            script.src = src;
+            script.onload = function () { resolve(); };
+            script.onerror = function () { delete loads[src]; script.remove(); reject(new Error('Could not load ' + src)); };
+            document.head.appendChild(script);
+        });
+    }
+    return loads[src];
+};
 
 // Idle sign-out for shared stations: after idleMs without a touch, click or key the station signs out (the sign-out
 // form posts with its antiforgery token). While the person works, the sign-in cookie is renewed at most once a minute.

@@ -251,7 +251,7 @@ public class LabelBatchBenchmarks : FeatureBenchmarkBase
     public async Task<long> LabelBatchZip()
     {
         var batch = await GenerateAsync();
-        return batch.Zip.Length;
+        return new FileInfo(batch.ZipPath).Length;
     }
 
     /// <summary>The page's way: generate the batch, then what the print view asks the server for: the sheet's HTML

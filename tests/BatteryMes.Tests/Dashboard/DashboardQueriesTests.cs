@@ -196,4 +196,33 @@ public class DashboardQueriesTests
         Assert.Equal(0, nothing.TotalCount);
         Assert.Empty(nothing.Rows);
     }
+
+    [Theory]
+    [MemberData(nameof(Providers.Both), MemberType = typeof(Providers))]
+    public async Task The_headline_counts_as_in_process_exactly_the_packs_the_tracker_shows_as_in_process(DatabaseProvider provider)
+    {
+        await using var database = TestDatabase.Create(provider);
+        await using var app = await StartAsync(database);
+        var recorder = app.GetRequiredService<PackRecorder>();
+        var route = app.GetRequiredService<ProcessRoute>();
+        var queries = app.GetRequiredService<DashboardQueries>();
+        // Two registered with nothing recorded, three with a stage under way, one held by a NOT OK, one finished.
+        foreach (var id in new[] { "BP-N1", "BP-N2", "BP-P1", "BP-P2", "BP-P3", "BP-Q1" }) await CreateAsync(recorder, id);
+        foreach (var id in new[] { "BP-P1", "BP-P2", "BP-P3" }) await SaveStageAsync(recorder, route, id, 1);
+        await SaveStageAsync(recorder, route, "BP-Q1", 1, x: QcResult.NotOk);
+        await FinishPackAsync(recorder, route, "BP-D1");
+
+        var (headline, _) = await queries.GetLineAsync();
+        var all = await queries.GetTrackerPageAsync(new TrackerQuery { PageSize = 100 });
+        var inProcess = await queries.GetTrackerPageAsync(new TrackerQuery { Status = PackStatus.InProcess, PageSize = 100 });
+        var notStarted = await queries.GetTrackerPageAsync(new TrackerQuery { Status = PackStatus.NotStarted, PageSize = 100 });
+
+        Assert.Equal(3, headline.InProcess);
+        Assert.Equal(all.Rows.Count(r => r.Status == PackStatus.InProcess), headline.InProcess);
+        Assert.Equal(inProcess.TotalCount, headline.InProcess);
+        Assert.Equal(["BP-N1", "BP-N2"], notStarted.Rows.Select(r => r.PackId).Order());
+        Assert.Equal(notStarted.TotalCount, headline.NotStarted);
+        Assert.Equal((1, 1), (headline.WithQcIssues, headline.ReadyForDispatch));
+        Assert.Equal(all.TotalCount, headline.Total);
+    }
 }

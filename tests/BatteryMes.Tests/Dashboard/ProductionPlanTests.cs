@@ -101,3 +101,68 @@ public class ProductionPlanTests
         Assert.Equal(2, week.TargetToday);
     }
 }
+
+public class PlantCalendarTests
+{
+    private sealed class FixedClock(DateTimeOffset now) : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; } = now;
+        public override DateTimeOffset GetUtcNow() => Now;
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers.Both), MemberType = typeof(Providers))]
+    public async Task This_month_is_compared_to_date_and_counts_the_target_on_working_days_only(DatabaseProvider provider)
+    {
+        await using var database = TestDatabase.Create(provider);
+        // Wednesday 18 March 2026, noon in the plant (Asia/Kolkata, UTC+5:30).
+        var wednesday = new DateOnly(2026, 3, 18);
+        var clock = new FixedClock(new DateTimeOffset(2026, 3, 18, 6, 30, 0, TimeSpan.Zero));
+        await using var app = await database.StartAsync(services =>
+        {
+            services.AddSingleton<TimeProvider>(clock);
+            services.AddSingleton(Microsoft.Extensions.Options.Options.Create(new ServerOptions { TimeZone = DashboardQueriesTests.PlantZone }));
+            services.AddSingleton(Microsoft.Extensions.Options.Options.Create(new DashboardOptions { WorkingDays = "Mon,Tue,Wed,Thu,Fri" }));
+            services.AddSingleton<DashboardQueries>();
+            services.AddSingleton<ProductionPlan>();
+        });
+        await app.GetRequiredService<ProductionPlan>().SetTargetAsync(new DateOnly(2026, 2, 1), 20, "Meera");
+        var queries = app.GetRequiredService<DashboardQueries>();
+
+        var month = await queries.GetPlanVsActualAsync(DashboardPeriod.Month);
+
+        Assert.Equal((new DateOnly(2026, 3, 1), new DateOnly(2026, 3, 31), wednesday), (month.From, month.To, month.Today));
+        Assert.Equal(0, month.Days.Single(d => d.Day == new DateOnly(2026, 3, 14)).Target);   // a Saturday
+        Assert.Equal(0, month.Days.Single(d => d.Day == new DateOnly(2026, 3, 15)).Target);   // a Sunday
+        Assert.Equal(20, month.Days.Single(d => d.Day == new DateOnly(2026, 3, 16)).Target);  // a Monday
+        // 13 working days from 2 to 18 March; 22 in the whole month.
+        Assert.Equal(13 * 20, month.TargetToDate);
+        Assert.Equal(22 * 20, month.TotalTarget);
+        Assert.Equal(20, month.TargetToday);
+        Assert.True(month.IsCurrent);
+
+        clock.Now = new DateTimeOffset(2026, 3, 21, 6, 30, 0, TimeSpan.Zero);   // Saturday
+        var week = await queries.GetPlanVsActualAsync(DashboardPeriod.Week);
+        Assert.Equal(0, week.TargetToday);
+        Assert.Equal(5 * 20, week.TargetToDate);
+    }
+
+    [Theory]
+    [InlineData("Mon,Tue,Wed,Thu,Fri", "Mon,Tue,Wed,Thu,Fri")]
+    [InlineData(" sat , mon ;Sunday", "Sun,Mon,Sat")]
+    [InlineData("Monday Tuesday", "Mon,Tue")]
+    public void Working_days_are_read_from_short_or_full_day_names_in_any_case(string text, string expected)
+    {
+        Assert.Null(PlantCalendar.TryParse(text, out var calendar));
+        Assert.Equal(expected, calendar.ToString());
+    }
+
+    [Theory]
+    [InlineData("", "lists no day")]
+    [InlineData("Mon,Funday", "'Funday', which is not a day")]
+    [InlineData("Mo", "'Mo', which is not a day")]
+    public void Working_days_that_name_no_day_are_refused_with_the_word_that_is_wrong(string text, string expected)
+    {
+        Assert.Contains(expected, PlantCalendar.TryParse(text, out _));
+    }
+}

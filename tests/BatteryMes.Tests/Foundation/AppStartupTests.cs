@@ -49,6 +49,7 @@ public class AppStartupTests
     [InlineData("BatteryMes__Server__Urls", "not-a-url", "BatteryMes:Server:Urls")]
     [InlineData("BatteryMes__Route__File", "/nowhere/route.json", "BatteryMes:Route:File")]
     [InlineData("BatteryMes__Database__BusyTimeoutMilliseconds", "soon", "BatteryMes:Database")]
+    [InlineData("BatteryMes__Dashboard__WorkingDays", "Mon,Tue,Holiday", "BatteryMes:Dashboard:WorkingDays has 'Holiday', which is not a day")]
     public async Task A_wrong_setting_stops_start_up_with_a_message_that_names_it(string variable, string value, string expected)
     {
         var folder = Path.Combine(Path.GetTempPath(), "batterymes-tests", Guid.NewGuid().ToString("N"));

@@ -14,10 +14,10 @@ public sealed class LabelBatchServiceTests
 {
     private const string Base = "http://192.168.1.20:8501";
 
-    private static Task<ServiceProvider> StartAsync(TestDatabase database, int maxBatchSize = 1000, string publicBaseUrl = "") =>
+    private static Task<ServiceProvider> StartAsync(TestDatabase database, int maxBatchSize = 1000, string publicBaseUrl = "", QrCodesOptions? options = null) =>
         database.StartAsync(services =>
         {
-            services.AddSingleton(Options.Create(new QrCodesOptions { MaxBatchSize = maxBatchSize }));
+            services.AddSingleton(Options.Create(options ?? new QrCodesOptions { MaxBatchSize = maxBatchSize }));
             services.AddSingleton(Options.Create(new ServerOptions { PublicBaseUrl = publicBaseUrl }));
             services.AddSingleton<LabelBatchService>();
         });
@@ -39,7 +39,7 @@ public sealed class LabelBatchServiceTests
         var batch = result.Batch!;
         var expected = Enumerable.Range(1, 25).Select(n => $"BP-2026-{n:0000}").ToList();
         Assert.Equal(expected, batch.Labels.Select(l => l.PackId));
-        var pngs = LabelDecoding.PngsIn(batch.Zip);
+        var pngs = LabelDecoding.PngsIn(File.ReadAllBytes(batch.ZipPath));
         Assert.Equal(25, pngs.Count);
         foreach (var id in expected)
         {
@@ -48,7 +48,7 @@ public sealed class LabelBatchServiceTests
             // What the Data Entry page does with a scan: the label opens this pack.
             Assert.Equal(id, PackIdentifier.ReadScan(payload).PackId);
         }
-        Assert.Contains("sheet.html", LabelDecoding.EntryNames(batch.Zip));
+        Assert.Contains("sheet.html", LabelDecoding.EntryNames(File.ReadAllBytes(batch.ZipPath)));
 
         // Saved in a folder of its own under the QR folder: PNGs, ZIP, sheet.
         Assert.Equal(Path.Combine(database.Folder, "qr_codes", batch.BatchId), batch.Folder);
@@ -81,7 +81,7 @@ public sealed class LabelBatchServiceTests
         }, requestBaseUrl: null);
 
         Assert.Equal(LabelBatchOutcome.Generated, result.Outcome);
-        Assert.Equal(["PK-A1", "pk_b.2", "Z9"], result.Batch!.Labels.Select(l => LabelDecoding.Decode(l.Png)));
+        Assert.Equal(["PK-A1", "pk_b.2", "Z9"], result.Batch!.Labels.Select(l => LabelDecoding.Decode(File.ReadAllBytes(Path.Combine(result.Batch.Folder, l.FileName)))));
         Assert.Equal(200, result.Plan.WidthPixels); // 25 mm at 203 DPI
         var manifest = await labels.ReadBatchAsync(result.Batch.BatchId);
         Assert.NotNull(manifest);
@@ -148,6 +148,77 @@ public sealed class LabelBatchServiceTests
         Assert.Equal(LabelBatchOutcome.Generated, next.Outcome);
         Assert.Equal("BP-2026-0045", next.Batch!.Labels[0].PackId);
     }
+
+    [Theory]
+    [MemberData(nameof(Providers.Both), MemberType = typeof(Providers))]
+    public async Task Continue_numbering_starts_after_the_highest_registered_pack_or_issued_label_whatever_the_case(DatabaseProvider provider)
+    {
+        await using var database = TestDatabase.Create(provider);
+        await using var services = await StartAsync(database);
+        var labels = services.GetRequiredService<LabelBatchService>();
+        var recorder = services.GetRequiredService<PackRecorder>();
+        // Registered by hand (no labels issued): BP-2026-0001..0030, and IDs that only look alike.
+        for (var n = 1; n <= 30; n++) Assert.True((await recorder.CreatePackAsync($"BP-2026-{n:0000}", null, null, new Actor("Asha", "10.0.0.5"))).Succeeded);
+        Assert.True((await recorder.CreatePackAsync("BP-2026-0099-B", null, null, new Actor("Asha", "10.0.0.5"))).Succeeded);
+        Assert.True((await recorder.CreatePackAsync("BP-2027-0500", null, null, new Actor("Asha", "10.0.0.5"))).Succeeded);
+
+        var next = await labels.NextNumberAsync("bp-2026-");
+        Assert.Equal(new NextNumber(31, "BP-2026-0030"), next);
+        var plan = await labels.PlanAsync(Range("BP-2026-", next.Start, 10), Base);
+        Assert.Empty(plan.Duplicates);
+        Assert.Equal(10, plan.ToGenerate.Count);
+
+        // Issued labels beyond the registered packs win.
+        Assert.True((await labels.GenerateAsync(Range("BP-2026-", 31, 20), Base)).Succeeded);
+        Assert.Equal(new NextNumber(51, "BP-2026-0050"), await labels.NextNumberAsync("BP-2026-"));
+    }
+
+    [Fact]
+    public async Task A_batch_wider_than_the_pixel_cap_or_larger_than_the_byte_cap_is_refused_naming_the_setting()
+    {
+        await using var database = TestDatabase.Create(DatabaseProvider.Sqlite);
+        await using var services = await StartAsync(database, options: new QrCodesOptions { MaxLabelPixels = 1200, MaxBatchMegabytes = 1 });
+        var labels = services.GetRequiredService<LabelBatchService>();
+
+        var tooWide = await labels.GenerateAsync(new LabelBatchRequest { Prefix = "BP-", Start = 1, Count = 2, Size = 1300, Dpi = 600 }, Base);
+        var tooMany = await labels.GenerateAsync(new LabelBatchRequest { Prefix = "BP-", Start = 1, Count = 400, Size = 1000, Dpi = 600 }, Base);
+
+        Assert.Equal(LabelBatchOutcome.Invalid, tooWide.Outcome);
+        Assert.Contains("between 96 and 1200 pixels (setting BatteryMes:QrCodes:MaxLabelPixels", tooWide.Message);
+        Assert.Equal(LabelBatchOutcome.Invalid, tooMany.Outcome);
+        Assert.Contains("a batch may hold 1 MB (setting BatteryMes:QrCodes:MaxBatchMegabytes)", tooMany.Message);
+        Assert.False(Directory.Exists(labels.Root) && Directory.EnumerateFileSystemEntries(labels.Root).Any());
+    }
+
+    [Fact]
+    public async Task A_batch_that_cannot_get_a_turn_in_time_is_refused_with_try_again_and_issues_nothing()
+    {
+        await using var database = TestDatabase.Create(DatabaseProvider.Sqlite);
+        await using var services = await StartAsync(database, options: new QrCodesOptions { MaxConcurrentBatches = 1, QueueWaitSeconds = 0 });
+        var labels = services.GetRequiredService<LabelBatchService>();
+
+        var first = labels.GenerateAsync(Range("BP-A-", 1, 600), Base);
+        // The first batch has its turn once its staging folder exists.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!(Directory.Exists(labels.Root) && Directory.EnumerateDirectories(labels.Root, ".*.partial").Any()) && DateTime.UtcNow < deadline && !first.IsCompleted)
+            await Task.Delay(5);
+        var second = await labels.GenerateAsync(Range("BP-B-", 1, 5), Base);
+
+        Assert.False(first.IsCompleted, "the first batch finished before the second was tried; make it larger");
+        Assert.Equal(LabelBatchOutcome.Busy, second.Outcome);
+        Assert.Contains("try again in a minute", second.Message);
+        Assert.Equal(LabelBatchOutcome.Generated, (await first).Outcome);
+        Assert.Equal(LabelBatchOutcome.Generated, (await labels.GenerateAsync(Range("BP-B-", 1, 5), Base)).Outcome);
+    }
+
+    [Theory]
+    [InlineData("http://localhost:8501", true)]
+    [InlineData("http://127.0.0.1:8501/", true)]
+    [InlineData("http://[::1]:8501", true)]
+    [InlineData("http://192.168.1.20:8501", false)]
+    [InlineData("https://mes.plant.local", false)]
+    public void Loopback_base_urls_are_recognised_so_that_the_page_can_warn(string url, bool loopback) =>
+        Assert.Equal(loopback, LabelBatchService.IsLoopback(url));
 
     public static TheoryData<string, LabelBatchRequest, string> BadRequests => new()
     {

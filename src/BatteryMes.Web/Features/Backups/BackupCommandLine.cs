@@ -5,8 +5,8 @@ using Microsoft.EntityFrameworkCore;
 
 namespace BatteryMes.Web.Features.Backups;
 
-/// <summary>Commands that run instead of the web app: `hash-password` (make the admin password hash) and
-/// `restore &lt;file or backup name&gt;` (when the app cannot start). Called first thing in Program.cs.</summary>
+/// <summary>The command that runs instead of the web app: `restore &lt;file or backup name&gt;` (when the app cannot
+/// start; whoever can run it on the server may). Called first thing in Program.cs.</summary>
 public static class BackupCommandLine
 {
     /// <summary>Runs a backup command and returns its exit code, or null when the arguments are not one.</summary>
@@ -15,49 +15,9 @@ public static class BackupCommandLine
         if (args.Length == 0) return null;
         return args[0] switch
         {
-            "hash-password" => HashPassword(),
             "restore" => await RestoreAsync(args[1..]),
             _ => null,
         };
-    }
-
-    private static int HashPassword()
-    {
-        string? password;
-        if (Console.IsInputRedirected)
-        {
-            password = Console.In.ReadLine();
-        }
-        else
-        {
-            password = ReadHidden("Admin password: ");
-            if (ReadHidden("Same password again: ") != password)
-            {
-                Console.Error.WriteLine("The two passwords differ; nothing was made.");
-                return 1;
-            }
-        }
-        if (string.IsNullOrEmpty(password) || password.Length < 8)
-        {
-            Console.Error.WriteLine("Give a password of at least 8 characters.");
-            return 1;
-        }
-        Console.WriteLine(AdminPassword.Hash(password));
-        Console.Error.WriteLine("Put this line in appsettings.json as BatteryMes:Admin:PasswordHash and restart Battery MES.");
-        return 0;
-    }
-
-    private static string ReadHidden(string prompt)
-    {
-        Console.Error.Write(prompt);
-        var text = new System.Text.StringBuilder();
-        for (var key = Console.ReadKey(intercept: true); key.Key != ConsoleKey.Enter; key = Console.ReadKey(intercept: true))
-        {
-            if (key.Key == ConsoleKey.Backspace) { if (text.Length > 0) text.Length--; }
-            else if (!char.IsControl(key.KeyChar)) text.Append(key.KeyChar);
-        }
-        Console.Error.WriteLine();
-        return text.ToString();
     }
 
     private static async Task<int> RestoreAsync(string[] args)

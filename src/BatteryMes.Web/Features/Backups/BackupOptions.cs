@@ -51,15 +51,6 @@ public sealed class BackupOptions
     public int FullCheckHours { get; set; } = 24;
 }
 
-/// <summary>BatteryMes:Admin. Restoring a backup needs this password.</summary>
-public sealed class AdminOptions
-{
-    public const string Section = "BatteryMes:Admin";
-
-    /// <summary>An <see cref="AdminPassword"/> hash (make one with `dotnet BatteryMes.dll hash-password`). Empty: restore is disabled.</summary>
-    public string PasswordHash { get; set; } = "";
-}
-
 internal sealed class BackupOptionsValidator : IValidateOptions<BackupOptions>
 {
     public ValidateOptionsResult Validate(string? name, BackupOptions options)
@@ -87,12 +78,3 @@ internal sealed class BackupOptionsValidator : IValidateOptions<BackupOptions>
     }
 }
 
-internal sealed class AdminOptionsValidator : IValidateOptions<AdminOptions>
-{
-    public ValidateOptionsResult Validate(string? name, AdminOptions options) =>
-        string.IsNullOrWhiteSpace(options.PasswordHash) || AdminPassword.IsWellFormed(options.PasswordHash)
-            ? ValidateOptionsResult.Success
-            : ValidateOptionsResult.Fail(
-                $"{AdminOptions.Section}:PasswordHash is not a password hash Battery MES can read (expected '{AdminPassword.Format}'). " +
-                "Make one with: dotnet BatteryMes.dll hash-password  (or leave it empty to disable restore).");
-}

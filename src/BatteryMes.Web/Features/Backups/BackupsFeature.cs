@@ -2,6 +2,7 @@ using System.Globalization;
 using BatteryMes.Web.Configuration;
 using BatteryMes.Web.Data;
 using BatteryMes.Web.Domain;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -10,7 +11,6 @@ namespace BatteryMes.Web.Features.Backups;
 /// <summary>Composition of the Backups feature: its services and its HTTP endpoints. Program.cs calls these two only.</summary>
 public static class BackupsFeature
 {
-    public const string PasswordHeader = "X-Admin-Password";
 
     public static IServiceCollection AddBackups(this IServiceCollection services)
     {
@@ -23,9 +23,7 @@ public static class BackupsFeature
     internal static IServiceCollection AddBackupServices(this IServiceCollection services)
     {
         services.AddOptions<BackupOptions>().BindConfiguration(BackupOptions.Section).ValidateOnStart();
-        services.AddOptions<AdminOptions>().BindConfiguration(AdminOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<BackupOptions>, BackupOptionsValidator>();
-        services.AddSingleton<IValidateOptions<AdminOptions>, AdminOptionsValidator>();
         services.TryAddSingleton<PlantClock>();
         services.AddSingleton<BackupCatalog>();
         services.AddSingleton<BackupService>();
@@ -44,7 +42,7 @@ public static class BackupsFeature
         api.MapGet("", (BackupCatalog catalog) => catalog.List().Select(BackupListing.From))
             .WithSummary("Backup history, newest first.").RequireAuthorization(nameof(Capability.Administer));
 
-        api.MapGet("/status", async (BackupService backups, DatabaseRestorer restorer, TimeProvider time, CancellationToken ct) =>
+        api.MapGet("/status", async (BackupService backups, TimeProvider time, CancellationToken ct) =>
         {
             var storage = await backups.GetStorageAsync(ct);
             var now = time.GetUtcNow().UtcDateTime;
@@ -68,7 +66,6 @@ public static class BackupsFeature
                 storage.PlanBytes,
                 storage.BackupBytes,
                 storage.PlanWarning,
-                RestoreEnabled = restorer.IsEnabled,
             };
         }).WithSummary("Live database size, free space, the newest verified backup and its age, what the kept backups cover, and current warnings.").RequireAuthorization(nameof(Capability.View));
 
@@ -105,30 +102,44 @@ public static class BackupsFeature
         }).WithSummary("Create a manual backup now (kept apart from the automatic snapshots, within the manual quota).").RequireAuthorization(nameof(Capability.Administer));
 
         // A catch-all, so that names with slashes or dots also reach the listing check (and get 404), never the disk.
-        api.MapGet("/{**name}", (string name, BackupCatalog catalog) =>
-            catalog.Find(name) is { } entry
-                ? Results.File(entry.FilePath, "application/vnd.sqlite3", entry.Name, enableRangeProcessing: true)
-                : Results.NotFound()).WithSummary("Download one listed backup file.").RequireAuthorization(nameof(Capability.Administer));
-
-        api.MapPost("/{name}/restore", async (string name, HttpContext http, DatabaseRestorer restorer, CancellationToken ct) =>
+        api.MapGet("/{**name}", async (string name, BackupCatalog catalog, HttpContext http, IDbContextFactory<MesDbContext> contexts, TimeProvider time, CancellationToken ct) =>
         {
-            var password = http.Request.Headers[PasswordHeader].ToString();
-            var result = await restorer.RestoreAsync(name, password, $"api:{http.Connection.RemoteIpAddress}", ct);
+            if (catalog.Find(name) is not { } entry) return Results.NotFound();
+            // A copy of the whole database leaves the server: the audit log says who took it.
+            await using (var db = await contexts.CreateDbContextAsync(ct))
+            {
+                db.AuditLog.Add(new AuditEntry
+                {
+                    AtUtc = time.GetUtcNow().UtcDateTime, PackId = "", Action = "Download", Field = "Backup", NewValue = entry.Name,
+                    User = Identity.PersonClaims.FullName(http.User), UserLogin = Identity.PersonClaims.Login(http.User),
+                    Client = http.Connection.RemoteIpAddress?.ToString(),
+                });
+                await db.SaveChangesAsync(ct);
+            }
+            return Results.File(entry.FilePath, "application/vnd.sqlite3", entry.Name, enableRangeProcessing: true);
+        }).WithSummary("Download one listed backup file (recorded in the audit log).").RequireAuthorization(nameof(Capability.Administer))
+            .RequireRateLimiting(Operations.RequestGuards.HeavyPolicy);
+
+        api.MapPost("/{name}/restore", async (string name, RestoreRequest? request, HttpContext http, DatabaseRestorer restorer, CancellationToken ct) =>
+        {
+            var result = await restorer.RestoreAsync(name, Identity.PersonClaims.Login(http.User), request?.Password, http.Connection.RemoteIpAddress?.ToString(), ct);
             return result.Status switch
             {
                 RestoreStatus.Restored => Results.Ok(new { result.Message, result.SafetySnapshot }),
                 RestoreStatus.NotFound => Results.NotFound(),
-                RestoreStatus.Disabled => Results.Problem(result.Message, statusCode: StatusCodes.Status403Forbidden, title: "Restore is disabled"),
-                RestoreStatus.WrongPassword => Results.Problem(result.Message, statusCode: StatusCodes.Status401Unauthorized, title: "Admin password required"),
+                RestoreStatus.SignatureRefused => Results.Problem(result.Message, statusCode: StatusCodes.Status403Forbidden, title: "Signature refused"),
                 RestoreStatus.Busy => Results.Problem(result.Message, statusCode: StatusCodes.Status409Conflict, title: "A restore is running"),
                 RestoreStatus.Refused => Results.Problem(result.Message, statusCode: StatusCodes.Status422UnprocessableEntity, title: "The backup was refused"),
                 _ => Results.Problem(result.Message, statusCode: StatusCodes.Status500InternalServerError, title: "The restore failed"),
             };
-        }).WithSummary($"Restore a listed backup; needs the admin password in the {PasswordHeader} header.").RequireAuthorization(nameof(Capability.Administer));
+        }).WithSummary("Restore a listed backup (Admin role), signed with the caller's own password: {\"password\": \"...\"}.").RequireAuthorization(nameof(Capability.Administer));
 
         return endpoints;
     }
 }
+
+/// <summary>The restoring admin's own password: the restore is signed with it.</summary>
+public sealed record RestoreRequest(string? Password);
 
 /// <summary>A backup as the HTTP API shows it (no server paths).</summary>
 /// <remarks>Verifying: written, check still running. Check: integrity_check or quick_check. CopySeconds and

@@ -10,8 +10,8 @@ public enum RestoreStatus
 {
     Restored,
     NotFound,
-    Disabled,
-    WrongPassword,
+    /// <summary>The admin's password (their electronic signature) was wrong, or the person is not an admin.</summary>
+    SignatureRefused,
     Busy,
     Refused,
     Failed,
@@ -22,39 +22,33 @@ public sealed record RestoreResult(RestoreStatus Status, string Message, string?
     public bool Succeeded => Status == RestoreStatus.Restored;
 }
 
-/// <summary>Restores a snapshot into the live database (SQLite or PostgreSQL): checks the admin password, verifies
+/// <summary>Restores a snapshot into the live database (SQLite or PostgreSQL): checks the admin's own password (an
+/// electronic signature; wrong ones count towards the lockout), verifies
 /// the file before anything is touched, takes a safety snapshot of the current data, replaces the data, and tells
 /// every open page to reload. One restore at a time.</summary>
 public sealed class DatabaseRestorer(
     BackupService backups,
     DatabaseTarget target,
     IDbContextFactory<MesDbContext> contexts,
-    IOptionsMonitor<AdminOptions> admin,
+    Identity.Signatures signatures,
     PackChangeFeed feed,
     TimeProvider time,
     ILogger<DatabaseRestorer> log)
 {
-    public const string DisabledMessage =
-        "Restore is disabled: no admin password is set. Make a hash with `dotnet BatteryMes.dll hash-password` " +
-        "(from source: `dotnet run --project src/BatteryMes.Web -- hash-password`) and put it in appsettings.json under " +
-        "BatteryMes:Admin:PasswordHash, then restart the app.";
-
     private readonly SemaphoreSlim _oneAtATime = new(1, 1);
 
-    public bool IsEnabled => !string.IsNullOrWhiteSpace(admin.CurrentValue.PasswordHash);
-
-    /// <summary>Restore a listed backup after checking the admin password (web page and HTTP API).</summary>
-    public async Task<RestoreResult> RestoreAsync(string name, string? password, string? user, CancellationToken ct = default)
+    /// <summary>Restore a listed backup, signed by an admin with their own password (web page and HTTP API).</summary>
+    public async Task<RestoreResult> RestoreAsync(string name, string? login, string? password, string? client, CancellationToken ct = default)
     {
-        if (!IsEnabled) return new RestoreResult(RestoreStatus.Disabled, DisabledMessage);
-        if (!AdminPassword.Verify(password, admin.CurrentValue.PasswordHash))
+        var signature = await signatures.VerifyAsync(login, password, Domain.Capability.Administer, passwordOnly: true, ct);
+        if (!signature.Accepted)
         {
-            log.LogWarning("Restore of {BackupName} refused: wrong admin password (by {User})", name, user);
-            return new RestoreResult(RestoreStatus.WrongPassword, "The admin password is not correct. Nothing was changed.");
+            log.LogWarning("Restore of {BackupName} refused for {Login} from {Client}: {Reason}", name, login, client, signature.Message);
+            return new RestoreResult(RestoreStatus.SignatureRefused, signature.Message + " Nothing was changed.");
         }
         if (backups.Catalog.Find(name) is not { } entry)
             return new RestoreResult(RestoreStatus.NotFound, $"There is no backup named '{name}'.");
-        return await RestoreFileAsync(entry.FilePath, user, ct);
+        return await RestoreFileAsync(entry.FilePath, $"{signature.Signer!.FullName} ({signature.Signer.Login}) from {client ?? "this server"}", ct);
     }
 
     /// <summary>Restore any snapshot file (the command line, run by someone with access to the server).</summary>

@@ -32,7 +32,11 @@ public static class DashboardFeature
             .RequireAuthorization(Identity.IdentityFeature.DashboardPolicy);
         api.MapPut("/target", async (TargetRequest request, ProductionPlan plan, Configuration.PlantClock clock, HttpContext http, CancellationToken ct) =>
             {
-                var result = await plan.SetTargetAsync(request.EffectiveFrom ?? clock.Today, request.PacksPerDay, Identity.PersonClaims.FullName(http.User), ct);
+                // Required: an empty body must not quietly save a target of 0.
+                if (request.PacksPerDay is not { } packsPerDay)
+                    return Results.Problem(title: "The target was not saved", statusCode: StatusCodes.Status400BadRequest,
+                        detail: $"Field 'packsPerDay' is required: the daily target as a whole number from 0 to {ProductionPlan.MaxPacksPerDay:N0} packs.");
+                var result = await plan.SetTargetAsync(request.EffectiveFrom ?? clock.Today, packsPerDay, Identity.PersonClaims.FullName(http.User), ct);
                 return result.Succeeded
                     ? Results.Ok(result)
                     : Results.Problem(title: "The target was not saved", detail: result.Message, statusCode: StatusCodes.Status400BadRequest);
@@ -42,5 +46,5 @@ public static class DashboardFeature
         return endpoints;
     }
 
-    public sealed record TargetRequest(int PacksPerDay, DateOnly? EffectiveFrom, string? SetBy);
+    public sealed record TargetRequest(int? PacksPerDay, DateOnly? EffectiveFrom, string? SetBy);
 }

@@ -9,7 +9,9 @@ public enum DashboardPeriod
     Month,
 }
 
-/// <summary>The headline numbers across all packs.</summary>
+/// <summary>The headline numbers across all packs. Each pack counts under its stored <see cref="PackStatus"/> alone
+/// (the status the tracker shows and filters on): "in process" is <see cref="PackStatus.InProcess"/>, never a
+/// registered pack with nothing recorded yet (<see cref="NotStarted"/>).</summary>
 public sealed record HeadlineNumbers(int InProcess, int CompletedToday, int ReadyForDispatch, int WithQcIssues, int NotStarted)
 {
     public int Total => InProcess + ReadyForDispatch + WithQcIssues + NotStarted;
@@ -22,10 +24,18 @@ public sealed record StageLoad(int StageNumber, string StageName, int WorkInProg
 /// <summary>One plant-local day of the plan: the target in force and the packs that reached Ready for Dispatch.</summary>
 public sealed record PlanDay(DateOnly Day, int Target, int Actual, int CumulativeTarget, int CumulativeActual);
 
+/// <summary>The plan over a period. <see cref="Today"/> splits it: the target to date counts the days up to and
+/// including today (working days only), so a month is not judged against days still to come.</summary>
 public sealed record PlanVsActual(DateOnly From, DateOnly To, IReadOnlyList<PlanDay> Days, int TargetToday)
 {
+    /// <summary>The plant-local day the figures were read on.</summary>
+    public DateOnly Today { get; init; }
     public int TotalTarget => Days.Count == 0 ? 0 : Days[^1].CumulativeTarget;
     public int TotalActual => Days.Count == 0 ? 0 : Days[^1].CumulativeActual;
+    public int TargetToDate => Days.LastOrDefault(d => d.Day <= Today)?.CumulativeTarget ?? 0;
+    public int ActualToDate => Days.LastOrDefault(d => d.Day <= Today)?.CumulativeActual ?? 0;
+    /// <summary>True while the period is under way (today lies inside it).</summary>
+    public bool IsCurrent => Today >= From && Today <= To;
 }
 
 /// <summary>First-pass yield of one stage: of the stage records finished in the period plus those held by a NOT OK
@@ -38,7 +48,15 @@ public sealed record StageYield(int StageNumber, string StageName, int Finished,
 /// <summary>A check that holds a NOT OK on some packs now.</summary>
 public sealed record FailingCheck(string CheckCode, int StageNumber, string Description, int Packs);
 
-public sealed record QualityFigures(IReadOnlyList<StageYield> Stages, IReadOnlyList<FailingCheck> FailingChecks);
+/// <summary>A result recorded against its measured value, with the reason given (the newest of the period).</summary>
+public sealed record DeviationRow(string PackId, string CheckCode, Module Module, string? Result, double? Measured, string Reason, DateTime UpdatedUtc);
+
+public sealed record QualityFigures(IReadOnlyList<StageYield> Stages, IReadOnlyList<FailingCheck> FailingChecks)
+{
+    public IReadOnlyList<DeviationRow> Deviations { get; init; } = [];
+    /// <summary>How many check results of the period hold a deviation.</summary>
+    public int DeviationCount { get; init; }
+}
 
 /// <summary>What the tracker is asked for: search text, filters, sort and the page.</summary>
 public sealed record TrackerQuery

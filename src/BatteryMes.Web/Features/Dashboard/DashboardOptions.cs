@@ -13,6 +13,10 @@ public sealed class DashboardOptions
 
     /// <summary>Packs per tracker page when the dashboard opens.</summary>
     public int TrackerPageSize { get; set; } = 25;
+
+    /// <summary>The plant's working days, e.g. "Mon,Tue,Wed,Thu,Fri": the daily target counts on these days only.
+    /// Every day when not set.</summary>
+    public string WorkingDays { get; set; } = "Mon,Tue,Wed,Thu,Fri,Sat,Sun";
 }
 
 internal sealed class DashboardOptionsValidator : IValidateOptions<DashboardOptions>
@@ -24,6 +28,8 @@ internal sealed class DashboardOptionsValidator : IValidateOptions<DashboardOpti
             errors.Add($"{DashboardOptions.Section}:RefreshDelayMilliseconds must be between 50 and 60000 (found {options.RefreshDelayMilliseconds}).");
         if (options.TrackerPageSize is < 5 or > DashboardQueries.MaxPageSize)
             errors.Add($"{DashboardOptions.Section}:TrackerPageSize must be between 5 and {DashboardQueries.MaxPageSize} (found {options.TrackerPageSize}).");
+        if (PlantCalendar.TryParse(options.WorkingDays, out _) is { } daysError)
+            errors.Add($"{DashboardOptions.Section}:WorkingDays {daysError}");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

@@ -8,8 +8,11 @@ namespace BatteryMes.Web.Features.Dashboard;
 /// <summary>Read side of the dashboard. Every figure comes from the status columns that <see cref="DataEntry.PackRecorder"/>
 /// keeps (computed by <see cref="StatusRules"/>), never from rules of its own, and every query is shaped to run on
 /// an existing index so that a year of production (100,000 packs) stays fast. One short-lived context per call.</summary>
-public sealed class DashboardQueries(IDbContextFactory<MesDbContext> contexts, ProcessRoute route, PlantClock clock)
+public sealed class DashboardQueries(IDbContextFactory<MesDbContext> contexts, ProcessRoute route, PlantClock clock,
+    Microsoft.Extensions.Options.IOptions<DashboardOptions> options)
 {
+    private readonly PlantCalendar _calendar = PlantCalendar.Parse(options.Value.WorkingDays);
+
     public const int MaxPageSize = 200;
     public const int FailingChecksShown = 10;
 
@@ -67,7 +70,8 @@ public sealed class DashboardQueries(IDbContextFactory<MesDbContext> contexts, P
         return GetPlanVsActualAsync(from, to, ct);
     }
 
-    /// <summary>Target per plant-local day (the latest target whose EffectiveFrom is on or before the day) against the
+    /// <summary>Target per plant-local working day (the latest target whose EffectiveFrom is on or before the day; 0 on
+    /// a day off, see <see cref="PlantCalendar"/>) against the
     /// packs that reached Ready for Dispatch that day (Pack.CompletedUtc: the last stage's completion, set only while
     /// every stage is completed), with running totals.</summary>
     public async Task<PlanVsActual> GetPlanVsActualAsync(DateOnly from, DateOnly to, CancellationToken ct = default)
@@ -87,15 +91,16 @@ public sealed class DashboardQueries(IDbContextFactory<MesDbContext> contexts, P
         int cumulativeTarget = 0, cumulativeActual = 0;
         for (var day = from; day <= to; day = day.AddDays(1))
         {
-            var target = TargetOn(targets, day);
+            var target = _calendar.TargetOn(day, TargetOn(targets, day));
             var actual = perDay.GetValueOrDefault(day);
             cumulativeTarget += target;
             cumulativeActual += actual;
             days.Add(new PlanDay(day, target, actual, cumulativeTarget, cumulativeActual));
         }
         var today = clock.Today;
-        var targetToday = today >= from && today <= to ? TargetOn(targets, today) : TargetOn(await TargetsInForceAsync(db, today, today, ct), today);
-        return new PlanVsActual(from, to, days, targetToday);
+        var targetToday = _calendar.TargetOn(today,
+            today >= from && today <= to ? TargetOn(targets, today) : TargetOn(await TargetsInForceAsync(db, today, today, ct), today));
+        return new PlanVsActual(from, to, days, targetToday) { Today = today };
     }
 
     /// <summary>First-pass yield per stage over the period and the checks holding the most NOT OK results now
@@ -131,7 +136,19 @@ public sealed class DashboardQueries(IDbContextFactory<MesDbContext> contexts, P
             .ToListAsync(ct);
         var checks = failing.Select(f => new FailingCheck(f.Code, route.StageOfCheck(f.Code)?.Number ?? 0,
             route.FindCheck(f.Code)?.Description ?? "(no longer in the route)", f.Count)).ToList();
-        return new QualityFigures(yields, checks);
+        // Deviations saved in the period, through the partial index IX_CheckResults_Deviation.
+        var deviations = db.CheckResults.AsNoTracking()
+            .Where(r => (r.DeviationX != null || r.DeviationY != null) && r.UpdatedUtc >= startUtc && r.UpdatedUtc < endUtc);
+        var deviationCount = await deviations.CountAsync(ct);
+        var newest = await deviations.OrderByDescending(r => r.UpdatedUtc).Take(FailingChecksShown)
+            .Select(r => new { r.StageRecord.Pack.PackId, r.CheckCode, r.ModuleX, r.ModuleY, r.MeasuredX, r.MeasuredY, r.DeviationX, r.DeviationY, r.UpdatedUtc })
+            .ToListAsync(ct);
+        var rows = newest.SelectMany(r => new[]
+        {
+            r.DeviationX is null ? null : new DeviationRow(r.PackId, r.CheckCode, Module.X, r.ModuleX.ToText(), r.MeasuredX, r.DeviationX, r.UpdatedUtc),
+            r.DeviationY is null ? null : new DeviationRow(r.PackId, r.CheckCode, Module.Y, r.ModuleY.ToText(), r.MeasuredY, r.DeviationY, r.UpdatedUtc),
+        }).OfType<DeviationRow>().ToList();
+        return new QualityFigures(yields, checks) { Deviations = rows, DeviationCount = deviationCount };
     }
 
     /// <summary>One page of the tracker, filtered and sorted in the database; stage cells are read for that page only

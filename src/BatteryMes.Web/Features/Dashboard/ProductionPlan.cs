@@ -67,3 +67,47 @@ public sealed class ProductionPlan(IDbContextFactory<MesDbContext> contexts, Pac
         return new TargetResult(true, $"Daily target of {packsPerDay} packs saved, in force from {effectiveFrom:yyyy-MM-dd}.");
     }
 }
+
+/// <summary>The plant's working days (BatteryMes:Dashboard:WorkingDays): the daily target applies on these days only,
+/// so a week's or month's target counts the days the line runs.</summary>
+public sealed class PlantCalendar
+{
+    private static readonly string[] Names = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+    private readonly HashSet<DayOfWeek> _days;
+
+    private PlantCalendar(HashSet<DayOfWeek> days) => _days = days;
+
+    public static PlantCalendar EveryDay { get; } = new([.. Enum.GetValues<DayOfWeek>()]);
+
+    public IReadOnlySet<DayOfWeek> Days => _days;
+
+    public bool IsWorkingDay(DateOnly day) => _days.Contains(day.DayOfWeek);
+
+    /// <summary>The target that counts on <paramref name="day"/>: the target in force on a working day, 0 on a day off.</summary>
+    public int TargetOn(DateOnly day, int targetInForce) => IsWorkingDay(day) ? targetInForce : 0;
+
+    /// <summary>Reads "Mon,Tue,Wed" (three-letter English names or full names, any case, separated by commas or spaces).
+    /// Returns null when the text is good, else what is wrong with it.</summary>
+    public static string? TryParse(string? text, out PlantCalendar calendar)
+    {
+        calendar = EveryDay;
+        var parts = (text ?? "").Split([',', ';', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (parts.Length == 0) return "lists no day; give the working days, e.g. \"Mon,Tue,Wed,Thu,Fri\".";
+        var days = new HashSet<DayOfWeek>();
+        foreach (var part in parts)
+        {
+            // Enum.GetNames lists Sunday..Saturday in value order: "Mon", "mon" and "Monday" all name Monday.
+            var index = Array.FindIndex(Enum.GetNames<DayOfWeek>(), n => part.Length >= 3 && n.StartsWith(part, StringComparison.OrdinalIgnoreCase));
+            if (index < 0)
+                return $"has '{Domain.EchoedInput.Display(part, 20)}', which is not a day; use Mon, Tue, Wed, Thu, Fri, Sat, Sun (e.g. \"Mon,Tue,Wed,Thu,Fri\").";
+            days.Add((DayOfWeek)index);
+        }
+        calendar = new PlantCalendar(days);
+        return null;
+    }
+
+    public static PlantCalendar Parse(string? text) =>
+        TryParse(text, out var calendar) is { } error ? throw new FormatException($"Working days {error}") : calendar;
+
+    public override string ToString() => string.Join(",", Enum.GetValues<DayOfWeek>().Where(_days.Contains).Select(d => Names[(int)d]));
+}

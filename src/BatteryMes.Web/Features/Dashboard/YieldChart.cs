@@ -3,40 +3,43 @@ using Plotly.Blazor.Traces;
 
 namespace BatteryMes.Web.Features.Dashboard;
 
-/// <summary>First-pass yield per stage as bars (percent), labelled with the figure and how many stages it counts.</summary>
+/// <summary>First-pass yield per stage as horizontal bars (percent): the stage names stand in full on the left and the
+/// figures read left to right at the bar's end, even on a tablet. Colours follow <see cref="StatusColours.YieldBands"/>,
+/// which the panel lists as the legend.</summary>
 public static class YieldChart
 {
     /// <summary>Replaces the traces in place: the chart keeps its list, and React() redraws it.</summary>
     public static void Fill(IList<ITrace> data, QualityFigures quality)
     {
-        var stages = quality.Stages;
+        // Plotly draws the first category at the bottom: reversed, stage 1 stands at the top as in every other list.
+        var stages = quality.Stages.Reverse().ToList();
         data.Clear();
-        foreach (var trace in new ITrace[]
+        data.Add(new Bar
         {
-            new Bar
+            Name = "First-pass yield",
+            Orientation = Plotly.Blazor.Traces.BarLib.OrientationEnum.H,
+            Y = stages.Select(s => (object)Label(s)).ToList(),
+            X = stages.Select(s => (object)Math.Round((s.Yield ?? 0) * 100, 1)).ToList(),
+            TextArray = stages.Select(s => s.Yield is { } y ? $"{y * 100:0.#} % of {s.Finished}" : "none yet").ToList(),
+            TextPosition = Plotly.Blazor.Traces.BarLib.TextPositionEnum.Outside,
+            TextAngle = 0,
+            Marker = new Plotly.Blazor.Traces.BarLib.Marker
             {
-                Name = "First-pass yield",
-                X = stages.Select(s => (object)$"{s.StageNumber}. {s.StageName}").ToList(),
-                Y = stages.Select(s => (object)Math.Round((s.Yield ?? 0) * 100, 1)).ToList(),
-                TextArray = stages.Select(s => s.Yield is { } y ? $"{y * 100:0.#} % of {s.Finished}" : "none yet").ToList(),
-                Marker = new Plotly.Blazor.Traces.BarLib.Marker
-                {
-                    ColorArray = stages.Select(s => (object)(s.Yield is null ? "#b0bec5" : s.Yield >= 0.95 ? "#2e7d32" : s.Yield >= 0.85 ? "#f9a825" : "#c62828")).ToList(),
-                },
+                ColorArray = stages.Select(s => (object)StatusColours.YieldColour(s.Yield)).ToList(),
             },
-        })
-        {
-            data.Add(trace);
-        }
+        });
     }
+
+    public static string Label(StageYield stage) => $"{stage.StageNumber}. {stage.StageName}";
 
     public static Layout Layout() => new()
     {
-        Height = 320,
-        Margin = new Plotly.Blazor.LayoutLib.Margin { L = 50, R = 20, T = 20, B = 90 },
+        Height = 340,
+        // Left margin for the longest stage name at 14 px; the right one leaves room for "100 % of 1234" beyond a full bar.
+        Margin = new Plotly.Blazor.LayoutLib.Margin { L = 190, R = 20, T = 10, B = 50 },
         Font = new Plotly.Blazor.LayoutLib.Font { Size = 14 },
         ShowLegend = false,
-        XAxis = [new Plotly.Blazor.LayoutLib.XAxis { Type = Plotly.Blazor.LayoutLib.XAxisLib.TypeEnum.Category }],
-        YAxis = [new Plotly.Blazor.LayoutLib.YAxis { Title = new Plotly.Blazor.LayoutLib.YAxisLib.Title { Text = "%" }, Range = [0, 100] }],
+        YAxis = [new Plotly.Blazor.LayoutLib.YAxis { Type = Plotly.Blazor.LayoutLib.YAxisLib.TypeEnum.Category }],
+        XAxis = [new Plotly.Blazor.LayoutLib.XAxis { Title = new Plotly.Blazor.LayoutLib.XAxisLib.Title { Text = "First-pass yield (%)" }, Range = [0, 135] }],
     };
 }

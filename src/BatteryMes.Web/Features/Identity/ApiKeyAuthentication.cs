@@ -9,7 +9,7 @@ namespace BatteryMes.Web.Features.Identity;
 public sealed class ApiKeyAuthentication(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
     PeopleDirectory people) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
-    public const string Scheme = "ApiKey";
+    public const string SchemeName = "ApiKey";
     /// <summary>Where the reason a key was refused waits for the 401 answer.</summary>
     public const string FailureItem = "BatteryMes.ApiKeyFailure";
 
@@ -27,6 +27,6 @@ public sealed class ApiKeyAuthentication(IOptionsMonitor<AuthenticationSchemeOpt
             Context.Items[FailureItem] = check.Message;
             return AuthenticateResult.Fail(check.Message);
         }
-        return AuthenticateResult.Success(new AuthenticationTicket(PersonClaims.Principal(check.Person!, Scheme), Scheme));
+        return AuthenticateResult.Success(new AuthenticationTicket(PersonClaims.Principal(check.Person!, SchemeName), SchemeName));
     }
 }

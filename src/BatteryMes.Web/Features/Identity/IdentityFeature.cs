@@ -41,8 +41,8 @@ public static class IdentityFeature
 
         services.AddAuthentication(Scheme)
             .AddPolicyScheme(Scheme, "Cookie or API key", o => o.ForwardDefaultSelector = http =>
-                ApiKeyAuthentication.HasBearer(http.Request) ? ApiKeyAuthentication.Scheme : CookieAuthenticationDefaults.AuthenticationScheme)
-            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthentication>(ApiKeyAuthentication.Scheme, null)
+                ApiKeyAuthentication.HasBearer(http.Request) ? ApiKeyAuthentication.SchemeName : CookieAuthenticationDefaults.AuthenticationScheme)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthentication>(ApiKeyAuthentication.SchemeName, null)
             .AddCookie(CookieAuthenticationDefaults.AuthenticationScheme, _ => { });
         services.AddOptions<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme)
             .Configure<IOptionsMonitor<SecurityOptions>>((cookie, security) =>

@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.RegularExpressions;
 using BatteryMes.Web.Data;
 using BatteryMes.Web.Domain;
-using BatteryMes.Web.Features.Backups;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -129,8 +128,8 @@ public sealed partial class PeopleDirectory(IDbContextFactory<MesDbContext> cont
 
         var view = PersonView.From(person);
         var pinAllowed = use == CredentialUse.Signature || use == CredentialUse.SignIn && !view.NeedsPassword;
-        var accepted = (pinAllowed && IsWellFormedPin(secret) && AdminPassword.Verify(secret, person.PinHash))
-            || AdminPassword.Verify(secret, person.PasswordHash);
+        var accepted = (pinAllowed && IsWellFormedPin(secret) && SecretHash.Verify(secret, person.PinHash))
+            || SecretHash.Verify(secret, person.PasswordHash);
         if (accepted)
         {
             if (person.FailedAttempts != 0 || person.LockedUntilUtc is not null)
@@ -370,7 +369,7 @@ public sealed partial class PeopleDirectory(IDbContextFactory<MesDbContext> cont
         return new(CredentialOutcome.Accepted, "", PersonView.From(found.Person));
     }
 
-    private string Hash(string secret) => AdminPassword.Hash(secret, options.CurrentValue.HashIterations);
+    private string Hash(string secret) => SecretHash.Hash(secret, options.CurrentValue.HashIterations);
 
     private static string KeyHash(string key) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
 

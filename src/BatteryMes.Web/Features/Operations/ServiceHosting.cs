@@ -1,4 +1,9 @@
+using System.Net;
+using System.Net.Sockets;
 using BatteryMes.Web.Configuration;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.HttpsPolicy;
 using Serilog;
 using Serilog.Events;
@@ -31,6 +36,8 @@ public static class ServiceHosting
         builder.Services.AddWindowsService(o => o.ServiceName = ServiceName);
 
         AddLogFiles(builder, home);
+        ProtectKeys(builder, home);
+        builder.Services.AddHostedService<AddressAnnouncement>();
         // Before the HTTPS start-up filter: its redirection must see the scheme the proxy forwarded.
         builder.AddTrustedProxies(server);
 
@@ -65,6 +72,63 @@ public static class ServiceHosting
             urls.Add($"https://{host}:{https.Port}");
         }
         return urls;
+    }
+
+    /// <summary>The keys behind sign-in cookies and antiforgery tokens live in the database (shared by every app
+    /// instance on it, see IdentityFeature): one plain log line instead of the framework's "No XML encryptor configured"
+    /// warning, which reads like a fault to an operator. The keys are as safe as the database and its backups.</summary>
+    private static void ProtectKeys(WebApplicationBuilder builder, AppHome home)
+    {
+        builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection.KeyManagement.XmlKeyManager", LogLevel.Error);
+        builder.Services.AddHostedService(sp => new KeysNotice(sp.GetRequiredService<ILogger<KeysNotice>>()));
+    }
+
+    private sealed class KeysNotice(ILogger<KeysNotice> log) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            log.LogInformation("Sign-in and form protection keys are kept in the database (table DataProtectionKeys), shared by every instance on it; protect the database and its backups as you protect the production data");
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
+    /// <summary>The addresses a person types to open the app: a wildcard listen address (0.0.0.0, [::], +, *) becomes
+    /// localhost plus each LAN address of the machine; a named address stays as it is.</summary>
+    public static IReadOnlyList<string> AddressesToOpen(IEnumerable<string> bound, IEnumerable<IPAddress> lan)
+    {
+        var result = new List<string>();
+        foreach (var address in bound)
+        {
+            var uri = OperationsStatus.ParseAddress(address);
+            if (uri is null) continue;
+            if (uri.Host != "0.0.0.0")   // ParseAddress reads [::], + and * as 0.0.0.0
+            {
+                result.Add($"{uri.Scheme}://{uri.Host}:{uri.Port}");
+                continue;
+            }
+            result.Add($"{uri.Scheme}://localhost:{uri.Port}");
+            result.AddRange(lan.Where(ip => ip.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(ip)).Select(ip => $"{uri.Scheme}://{ip}:{uri.Port}"));
+        }
+        return [.. result.Distinct()];
+    }
+
+    /// <summary>Logs, once the server listens, the addresses to open in a browser (not the 0.0.0.0 it binds to).</summary>
+    private sealed class AddressAnnouncement(IServer server, IHostApplicationLifetime lifetime, ILogger<AddressAnnouncement> log) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            lifetime.ApplicationStarted.Register(() =>
+            {
+                var bound = server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+                var open = AddressesToOpen(bound, HttpsCertificates.HostAddresses());
+                if (open.Count > 0) log.LogInformation("Open Battery MES at {Addresses}", string.Join("  or  ", open));
+            });
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     /// <summary>Rolling daily files under BatteryMes:Folders:Logs, beside the console/journal/event log output (Serilog

@@ -83,6 +83,8 @@ public enum LabelBatchOutcome
     Invalid,
     Duplicates,
     NothingToGenerate,
+    /// <summary>Other batches held every turn for longer than the queue waits (BatteryMes:QrCodes:QueueWaitSeconds).</summary>
+    Busy,
 }
 
 public sealed record LabelBatchResult(LabelBatchOutcome Outcome, string Message, LabelBatchPlan Plan, GeneratedBatch? Batch = null)
@@ -90,14 +92,18 @@ public sealed record LabelBatchResult(LabelBatchOutcome Outcome, string Message,
     public bool Succeeded => Outcome == LabelBatchOutcome.Generated;
 }
 
-public sealed record GeneratedLabel(string PackId, string Payload, string FileName, byte[] Png);
+public sealed record GeneratedLabel(string PackId, string Payload, string FileName);
 
-/// <summary>A generated batch: its labels (PNG bytes), the ZIP and where its files were saved.</summary>
+/// <summary>A generated batch: its labels (files in <see cref="Folder"/>), the ZIP's path and where its files were saved.</summary>
 public sealed record GeneratedBatch(
     string BatchId,
     string Folder,
     IReadOnlyList<GeneratedLabel> Labels,
-    byte[] Zip,
+    string ZipPath,
     string ZipFileName,
     string SheetHtml,
     int Skipped);
+
+/// <summary>Where "Continue numbering" starts: <see cref="Start"/>, one after <see cref="HighestId"/> (the highest of the
+/// labels issued and the packs registered with the prefix), or 1 when there is none.</summary>
+public sealed record NextNumber(int Start, string? HighestId);

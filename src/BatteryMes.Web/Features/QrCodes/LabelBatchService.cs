@@ -22,7 +22,7 @@ public sealed partial class LabelBatchService(
     TimeProvider clock,
     ILogger<LabelBatchService> logger)
 {
-    public const int MinPixels = 96, MaxPixels = 4000, MinDpi = 72, MaxDpi = 1200, MaxPadding = 12, MaxSecondLine = 40;
+    public const int MinPixels = QrCodesOptionsValidator.MinLabelPixels, MinDpi = 72, MaxDpi = 1200, MaxPadding = 12, MaxSecondLine = 40;
     public const double MaxWidthMillimetres = 150;
     public const int MaxBaseUrlLength = 400;
     private const int MaxErrorsShown = 10;
@@ -30,6 +30,11 @@ public sealed partial class LabelBatchService(
     private static readonly JsonSerializerOptions ManifestJson = new() { WriteIndented = true };
 
     public int MaxBatchSize => qrOptions.Value.MaxBatchSize;
+    public int MaxPixels => qrOptions.Value.MaxLabelPixels;
+    private long MaxBatchBytes => qrOptions.Value.MaxBatchMegabytes * 1024L * 1024;
+
+    // Drawing a batch takes the cores and memory in proportion to its size: batches take turns.
+    private readonly SemaphoreSlim _turns = new(qrOptions.Value.MaxConcurrentBatches);
     public string Root => home.Resolve(folderOptions.Value.QrCodes);
 
     [GeneratedRegex(@"^[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$", RegexOptions.CultureInvariant)]
@@ -72,6 +77,14 @@ public sealed partial class LabelBatchService(
                 $"Make the label at least {needed} px ({Math.Ceiling(needed * 25.4 / dpi)} mm at {dpi} DPI) wide, raise the DPI, or encode the bare pack ID (a smaller code)."]);
         }
 
+        // Every label of a batch comes out about the size of its first one (same width, same number of modules).
+        var firstBytes = LabelImage.RenderPng(longest, labels[0].Id, request.SecondLine, width).Bytes.Length;
+        var estimated = (long)(firstBytes * 1.1) * labels.Count;
+        if (estimated > MaxBatchBytes)
+            return LabelBatchPlan.Invalid([
+                $"{labels.Count} labels of {width} px come to about {estimated / (1024 * 1024)} MB; a batch may hold {MaxBatchBytes / (1024 * 1024)} MB " +
+                $"(setting {QrCodesOptions.Section}:MaxBatchMegabytes). Make fewer labels per batch or smaller labels."]);
+
         var duplicates = await FindDuplicatesAsync(labels.Select(l => l.Id).ToList(), ct);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var planned = new List<PlannedLabel>(labels.Count);
@@ -101,6 +114,26 @@ public sealed partial class LabelBatchService(
         if (toGenerate.Count == 0)
             return new LabelBatchResult(LabelBatchOutcome.NothingToGenerate, "Every ID in this batch is a duplicate; no labels were generated.", plan);
 
+        if (!await _turns.WaitAsync(TimeSpan.FromSeconds(qrOptions.Value.QueueWaitSeconds), ct))
+        {
+            logger.LogWarning("Label batch of {Count} labels refused: {Running} batches were being generated for {Seconds} s", toGenerate.Count,
+                qrOptions.Value.MaxConcurrentBatches, qrOptions.Value.QueueWaitSeconds);
+            return new LabelBatchResult(LabelBatchOutcome.Busy,
+                "Other label batches are being generated right now and this one could not start in time. Nothing was generated; try again in a minute.", plan);
+        }
+        try
+        {
+            return await GenerateInTurnAsync(request, requestBaseUrl, plan, toGenerate, started, planned, ct);
+        }
+        finally
+        {
+            _turns.Release();
+        }
+    }
+
+    private async Task<LabelBatchResult> GenerateInTurnAsync(LabelBatchRequest request, string? requestBaseUrl, LabelBatchPlan plan,
+        IReadOnlyList<PlannedLabel> toGenerate, long started, TimeSpan planned, CancellationToken ct)
+    {
         var now = clock.GetUtcNow().UtcDateTime;
         var batchId = $"{now:yyyyMMdd-HHmmss}-{Guid.NewGuid():N}"[..22];
         // The batch is built in a staging folder that no URL can name (a batch ID never starts with '.') and gets its
@@ -109,13 +142,15 @@ public sealed partial class LabelBatchService(
         try
         {
             Directory.CreateDirectory(staging);
-            var pngs = new LabelPng[toGenerate.Count];
+            var heightPixels = 0;
             // Bounded to the cores: drawing is CPU work, and more threads than cores only add switching on a busy
-            // server. Each label's file is written as soon as it is drawn, so the disk works while the cores draw.
+            // server. Each label's file is written as soon as it is drawn and its bytes let go: a batch's memory is a
+            // few labels, not the batch.
             Parallel.For(0, toGenerate.Count, new ParallelOptions { CancellationToken = ct, MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
             {
-                pngs[i] = LabelImage.RenderPng(toGenerate[i].Payload, toGenerate[i].PackId, request.SecondLine, plan.WidthPixels);
-                File.WriteAllBytes(Path.Combine(staging, FileNameOf(toGenerate[i])), pngs[i].Bytes);
+                var png = LabelImage.RenderPng(toGenerate[i].Payload, toGenerate[i].PackId, request.SecondLine, plan.WidthPixels);
+                File.WriteAllBytes(Path.Combine(staging, FileNameOf(toGenerate[i])), png.Bytes);
+                if (i == 0) heightPixels = png.HeightPixels;
             });
 
             var rendered = System.Diagnostics.Stopwatch.GetElapsedTime(started);
@@ -124,7 +159,7 @@ public sealed partial class LabelBatchService(
                 await using var db = await factory.CreateDbContextAsync(ct);
                 db.IssuedLabels.AddRange(toGenerate.Select(l => new IssuedLabel
                 {
-                    PackId = l.PackId, BatchId = batchId, Payload = l.Payload, Prefix = plan.Prefix, Number = l.Number, IssuedUtc = now,
+                    PackId = l.PackId, BatchId = batchId, Payload = l.Payload, Prefix = plan.Prefix?.ToUpperInvariant(), Number = l.Number, IssuedUtc = now,
                 }));
                 await db.SaveChangesAsync(ct);
             }
@@ -138,13 +173,13 @@ public sealed partial class LabelBatchService(
             }
 
             var recorded = System.Diagnostics.Stopwatch.GetElapsedTime(started);
-            var labels = toGenerate.Select((l, i) => new GeneratedLabel(l.PackId, l.Payload, FileNameOf(l), pngs[i].Bytes)).ToList();
-            var manifest = new BatchManifest(batchId, now, plan.WidthPixels, pngs[0].HeightPixels, plan.Dpi, $"labels-{batchId}.zip",
+            var labels = toGenerate.Select(l => new GeneratedLabel(l.PackId, l.Payload, FileNameOf(l))).ToList();
+            var manifest = new BatchManifest(batchId, now, plan.WidthPixels, heightPixels, plan.Dpi, $"labels-{batchId}.zip",
                 [.. labels.Select(l => new ManifestLabel(l.PackId, l.Payload, l.FileName))]);
             var sheet = LabelSheet.Document(manifest);
-            var zip = Zip(labels, sheet);
-            var folder = await SaveAsync(staging, manifest, zip, sheet, ct);
-            return Generated(plan, new GeneratedBatch(batchId, folder, labels, zip, manifest.ZipFileName, sheet, plan.Labels.Count - labels.Count),
+            await ZipAsync(staging, manifest.ZipFileName, labels, sheet, ct);
+            var folder = await SaveAsync(staging, manifest, sheet, ct);
+            return Generated(plan, new GeneratedBatch(batchId, folder, labels, Path.Combine(folder, manifest.ZipFileName), manifest.ZipFileName, sheet, plan.Labels.Count - labels.Count),
                 planned, rendered, recorded, started);
         }
         finally
@@ -201,13 +236,31 @@ public sealed partial class LabelBatchService(
         (await FindDuplicatesAsync([.. labels.Select(l => l.PackId)], ct)).Count > 0;
 
     /// <summary>The start number that continues the numbering of <paramref name="prefix"/>: one after the highest
-    /// number issued with it, or 1.</summary>
-    public async Task<int> NextStartNumberAsync(string? prefix, CancellationToken ct = default)
+    /// number among the labels issued and the packs registered as prefix + digits (IDs compared without regard to
+    /// case: "bp-2026-" continues after BP-2026-0030), or 1.</summary>
+    public async Task<int> NextStartNumberAsync(string? prefix, CancellationToken ct = default) =>
+        (await NextNumberAsync(prefix, ct)).Start;
+
+    public async Task<NextNumber> NextNumberAsync(string? prefix, CancellationToken ct = default)
     {
         prefix ??= "";
+        var upper = prefix.ToUpperInvariant();
         await using var db = await factory.CreateDbContextAsync(ct);
-        var highest = await db.IssuedLabels.Where(l => l.Prefix == prefix && l.Number != null).MaxAsync(l => l.Number, ct);
-        return highest is null or int.MaxValue ? 1 : highest.Value + 1;
+        // Read as a stream: a year's packs may share one prefix, and only the highest number is kept.
+        (int Number, string Id)? highest = null;
+        void Consider(string id)
+        {
+            if (!id.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) || id.Length == prefix.Length || id.Length - prefix.Length > 10) return;
+            var digits = id.AsSpan(prefix.Length);
+            if (!digits.ContainsAnyExceptInRange('0', '9') && int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var n)
+                && (highest is null || n > highest.Value.Number))
+                highest = (n, id);
+        }
+        await foreach (var id in db.IssuedLabels.AsNoTracking().Where(l => l.PackId.ToUpper().StartsWith(upper)).Select(l => l.PackId).AsAsyncEnumerable().WithCancellation(ct))
+            Consider(id);
+        await foreach (var id in db.Packs.AsNoTracking().Where(p => p.PackId.ToUpper().StartsWith(upper)).Select(p => p.PackId).AsAsyncEnumerable().WithCancellation(ct))
+            Consider(id);
+        return highest is not { } h || h.Number == int.MaxValue ? new NextNumber(1, null) : new NextNumber(h.Number + 1, h.Id);
     }
 
     /// <summary>The saved description of a batch, or null when there is no such batch.</summary>
@@ -265,6 +318,11 @@ public sealed partial class LabelBatchService(
         return null;
     }
 
+    /// <summary>True for an address only this computer can reach (localhost, 127.x.x.x, ::1): labels must not encode it.</summary>
+    public static bool IsLoopback(string? url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri)
+        && (uri.IsLoopback || (System.Net.IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && System.Net.IPAddress.IsLoopback(ip)));
+
     public static string PayloadFor(string packId, string? baseUrl) =>
         baseUrl is null ? packId : $"{baseUrl}/entry/{Uri.EscapeDataString(packId)}";
 
@@ -295,7 +353,7 @@ public sealed partial class LabelBatchService(
 
         var ids = new List<(string, int?)>(request.Count.Value);
         for (var n = request.Start.Value; n < request.Start.Value + request.Count.Value; n++)
-            ids.Add((prefix + n.ToString(CultureInfo.InvariantCulture).PadLeft(request.Padding, '0'), n));
+            ids.Add((PackIdentifier.Canonical(prefix + n.ToString(CultureInfo.InvariantCulture).PadLeft(request.Padding, '0')), n));
         // Every ID shares the prefix and grows only in length, so the first and the last decide validity.
         foreach (var id in new[] { ids[0].Item1, ids[^1].Item1 }.Distinct())
             if (PackIdentifier.Validate(id) is { } error) errors.Add(error);
@@ -310,10 +368,11 @@ public sealed partial class LabelBatchService(
             errors.Add($"A batch holds at most {MaxBatchSize} labels (setting {QrCodesOptions.Section}:MaxBatchSize); the list has {ids.Count}. Split it into several batches.");
         for (var i = 0; i < ids.Count; i++)
             if (PackIdentifier.Validate(ids[i]) is { } error) errors.Add($"ID {i + 1}: {error}");
-        return errors.Count > 0 ? [] : [.. ids.Select(id => (id, (int?)null))];
+        // Pack IDs are one whatever their case: "bp-1" and "BP-1" in one list are the same label.
+        return errors.Count > 0 ? [] : [.. ids.Select(id => (PackIdentifier.Canonical(id), (int?)null))];
     }
 
-    private static (int Width, int Dpi) ReadSize(LabelBatchRequest request, List<string> errors)
+    private (int Width, int Dpi) ReadSize(LabelBatchRequest request, List<string> errors)
     {
         if (request.Dpi is < MinDpi or > MaxDpi)
         {
@@ -327,7 +386,7 @@ public sealed partial class LabelBatchService(
         {
             errors.Add(request.Unit == LabelSizeUnit.Millimetres
                 ? $"A label of {request.Size.ToString("0.#", CultureInfo.InvariantCulture)} mm at {request.Dpi} DPI is {width} px wide; the size must come to between {MinPixels} and {MaxPixels} px."
-                : $"The label size must be between {MinPixels} and {MaxPixels} pixels (found {request.Size.ToString("0.#", CultureInfo.InvariantCulture)}).");
+                : $"The label size must be between {MinPixels} and {MaxPixels} pixels (setting {QrCodesOptions.Section}:MaxLabelPixels; found {request.Size.ToString("0.#", CultureInfo.InvariantCulture)}).");
             return (0, request.Dpi);
         }
         if (width * 25.4 / request.Dpi > MaxWidthMillimetres)
@@ -354,29 +413,22 @@ public sealed partial class LabelBatchService(
         return found;
     }
 
-    private static byte[] Zip(IReadOnlyList<GeneratedLabel> labels, string sheet)
+    /// <summary>Writes the ZIP straight to its file from the label files already on disk: the archive never sits in memory.</summary>
+    private static async Task ZipAsync(string staging, string zipFileName, IReadOnlyList<GeneratedLabel> labels, string sheet, CancellationToken ct)
     {
-        // Sized up front (PNGs are stored, plus headers and the sheet) so the archive is written once, not regrown.
-        using var memory = new MemoryStream(labels.Sum(l => l.Png.Length + 2 * l.FileName.Length + 100) + sheet.Length + 1024);
-        using (var archive = new ZipArchive(memory, ZipArchiveMode.Create, leaveOpen: true))
-        {
-            // PNGs are already compressed: storing them is as small and far faster.
-            foreach (var label in labels)
-            {
-                using var entry = archive.CreateEntry(label.FileName, CompressionLevel.NoCompression).Open();
-                entry.Write(label.Png);
-            }
-            using var sheetEntry = archive.CreateEntry("sheet.html", CompressionLevel.Optimal).Open();
-            sheetEntry.Write(Encoding.UTF8.GetBytes(sheet));
-        }
-        return memory.ToArray();
+        await using var file = new FileStream(Path.Combine(staging, zipFileName), FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024, useAsync: true);
+        await using var archive = new ZipArchive(file, ZipArchiveMode.Create);
+        // PNGs are already compressed: storing them is as small and far faster.
+        foreach (var label in labels)
+            await archive.CreateEntryFromFileAsync(Path.Combine(staging, label.FileName), label.FileName, CompressionLevel.NoCompression, ct);
+        await using var sheetEntry = await archive.CreateEntry("sheet.html", CompressionLevel.Optimal).OpenAsync(ct);
+        await sheetEntry.WriteAsync(Encoding.UTF8.GetBytes(sheet), ct);
     }
 
-    /// <summary>Completes the staged batch (its PNGs are there already) with the ZIP, the sheet and batch.json, and
+    /// <summary>Completes the staged batch (its PNGs and ZIP are there already) with the sheet and batch.json, and
     /// gives the folder its batch name.</summary>
-    private async Task<string> SaveAsync(string staging, BatchManifest manifest, byte[] zip, string sheet, CancellationToken ct)
+    private async Task<string> SaveAsync(string staging, BatchManifest manifest, string sheet, CancellationToken ct)
     {
-        await File.WriteAllBytesAsync(Path.Combine(staging, manifest.ZipFileName), zip, ct);
         await File.WriteAllTextAsync(Path.Combine(staging, "sheet.html"), sheet, ct);
         await File.WriteAllTextAsync(Path.Combine(staging, "batch.json"), JsonSerializer.Serialize(manifest, ManifestJson), ct);
         var folder = BatchFolder(manifest.BatchId)!;

@@ -1,4 +1,5 @@
 using BatteryMes.Web.Domain;
+using BatteryMes.Web.Features.Operations;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 
@@ -28,16 +29,20 @@ public static class QrCodesFeature
             return result.Outcome switch
             {
                 LabelBatchOutcome.Generated => BatchZip(http, result.Batch!),
+                LabelBatchOutcome.Busy => RequestGuards.Busy(http.HttpContext, "Label generator busy", result.Message),
                 LabelBatchOutcome.Duplicates or LabelBatchOutcome.NothingToGenerate => Results.Problem(
                     title: "Duplicate pack IDs", detail: result.Message, statusCode: StatusCodes.Status409Conflict,
                     extensions: new Dictionary<string, object?> { ["duplicates"] = result.Plan.Duplicates }),
                 _ => Results.Problem(title: "The batch cannot be generated", detail: result.Message, statusCode: StatusCodes.Status400BadRequest,
                     extensions: new Dictionary<string, object?> { ["errors"] = result.Plan.Errors }),
             };
-        }).DisableAntiforgery();
+        }).DisableAntiforgery().RequireRateLimiting(RequestGuards.HeavyPolicy);
 
         api.MapGet("/next-start", async (string? prefix, LabelBatchService labels, CancellationToken ct) =>
-            Results.Ok(new { prefix = prefix ?? "", start = await labels.NextStartNumberAsync(prefix, ct) }));
+        {
+            var next = await labels.NextNumberAsync(prefix, ct);
+            return Results.Ok(new { prefix = prefix ?? "", start = next.Start, highestId = next.HighestId });
+        });
 
         api.MapGet("/batches/{batchId}/zip", async (string batchId, LabelBatchService labels, CancellationToken ct) =>
             await labels.ReadBatchAsync(batchId, ct) is { } batch && await labels.BatchFileAsync(batchId, batch.ZipFileName, ct) is { } path
@@ -61,7 +66,8 @@ public static class QrCodesFeature
     {
         http.HttpContext.Response.Headers["X-Batch-Id"] = batch.BatchId;
         http.HttpContext.Response.Headers["X-Labels-Skipped"] = batch.Skipped.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return Results.File(batch.Zip, "application/zip", batch.ZipFileName);
+        // Streamed from the saved file: the archive is never held in memory.
+        return Results.File(batch.ZipPath, "application/zip", batch.ZipFileName);
     }
 
     private static IResult NotFound(string batchId) =>

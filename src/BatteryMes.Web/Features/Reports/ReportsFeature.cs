@@ -32,8 +32,10 @@ public static class ReportsFeature
     public static IEndpointRouteBuilder MapReportsEndpoints(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGet("/api/packs/{packId}/report.xlsx", PackFormAsync).WithName("PackForm").WithTags("Reports").RequireAuthorization(nameof(Capability.View));
-        endpoints.MapGet("/api/reports/master.xlsx", Master).WithName("MasterWorkbook").WithTags("Reports").RequireAuthorization(nameof(Capability.View));
-        endpoints.MapGet("/api/reports/results.csv", ResultsCsv).WithName("ResultsCsv").WithTags("Reports").RequireAuthorization(nameof(Capability.View));
+        endpoints.MapGet("/api/reports/master.xlsx", Master).WithName("MasterWorkbook").WithTags("Reports").RequireAuthorization(nameof(Capability.View))
+            .RequireRateLimiting(Operations.RequestGuards.HeavyPolicy);
+        endpoints.MapGet("/api/reports/results.csv", ResultsCsv).WithName("ResultsCsv").WithTags("Reports").RequireAuthorization(nameof(Capability.View))
+            .RequireRateLimiting(Operations.RequestGuards.HeavyPolicy);
         return endpoints;
     }
 

@@ -186,6 +186,10 @@ namespace BatteryMes.Web.Data.Migrations.Postgres
                         .HasDatabaseName("IX_CheckResults_NotOk")
                         .HasFilter("\"ModuleX\" = 2 OR \"ModuleY\" = 2");
 
+                    b.HasIndex("UpdatedUtc")
+                        .HasDatabaseName("IX_CheckResults_Deviation")
+                        .HasFilter("\"DeviationX\" IS NOT NULL OR \"DeviationY\" IS NOT NULL");
+
                     b.HasIndex("StageRecordId", "CheckCode")
                         .IsUnique();
 

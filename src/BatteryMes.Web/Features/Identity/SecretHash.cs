@@ -2,18 +2,15 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace BatteryMes.Web.Features.Backups;
+namespace BatteryMes.Web.Features.Identity;
 
-/// <summary>The admin password hash: PBKDF2 with HMAC-SHA256 (the standard KDF, Rfc2898DeriveBytes), stored as
-/// <c>PBKDF2-SHA256$iterations$salt$key</c> with salt and key in Base64. Only the hash lives in the settings.</summary>
-public static class AdminPassword
+/// <summary>How PINs and passwords are stored: PBKDF2 with HMAC-SHA256 (the standard KDF, Rfc2898DeriveBytes), as
+/// <c>PBKDF2-SHA256$iterations$salt$key</c> with salt and key in Base64. Only the hash is kept.</summary>
+public static class SecretHash
 {
     public const string Format = "PBKDF2-SHA256$<iterations>$<salt, Base64>$<key, Base64>";
     private const string Scheme = "PBKDF2-SHA256";
-    // OWASP's 2023 figure for PBKDF2-HMAC-SHA256; checking takes a fraction of a second, once per restore.
     public const int DefaultIterations = 600_000;
-    /// <summary>Longest password the restore form sends (a passphrase fits; a pasted megabyte never reaches the circuit).</summary>
-    public const int MaxFormLength = 1024;
     private const int SaltBytes = 16;
     private const int KeyBytes = 32;
 
