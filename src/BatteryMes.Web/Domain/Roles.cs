@@ -15,7 +15,7 @@ public enum Capability
 {
     /// <summary>Any signed-in person: read pages, a pack's view and history, reports.</summary>
     View,
-    /// <summary>Register packs, record results and save a stage.</summary>
+    /// <summary>Register packs, record results and save a stage (an inspector records results too: a deviation is one).</summary>
     RecordResults,
     /// <summary>Sign a stage off (Complete Process) and record a deviation.</summary>
     SignOff,
@@ -32,7 +32,7 @@ public static class RoleRules
     private static readonly IReadOnlyDictionary<Capability, Role[]> Grants = new Dictionary<Capability, Role[]>
     {
         [Capability.View] = [Role.Operator, Role.QcInspector, Role.Supervisor, Role.Admin],
-        [Capability.RecordResults] = [Role.Operator],
+        [Capability.RecordResults] = [Role.Operator, Role.QcInspector, Role.Supervisor],
         // A supervisor may do everything an inspector does.
         [Capability.SignOff] = [Role.QcInspector, Role.Supervisor],
         [Capability.Supervise] = [Role.Supervisor],
