@@ -112,7 +112,7 @@ public class BackupDiskFaultTests
         backups.Gate.Release();
 
         Directory.Delete(database.BackupFolder(), recursive: true);
-        var save = await recorder.SaveStageAsync(services.AllOk("BP-GONE-1", 1), Actor.System);
+        var save = await recorder.SaveStageAsync(services.AllOk("BP-GONE-1", 1), BackupRig.Tester);
 
         Assert.True(save.Succeeded, save.Message);
         await BackupRig.EventuallyAsync(async () => backups.Catalog.List().FirstOrDefault(e => e.Verified) is { } s

@@ -46,7 +46,9 @@ public static class WebSecurity
         {
             foreach (var nic in NetworkInterface.GetAllNetworkInterfaces().Where(n => n.OperationalStatus == OperationalStatus.Up))
                 foreach (var address in nic.GetIPProperties().UnicastAddresses)
-                    Add(address.Address.ScopeId == 0 ? address.Address.ToString() : new IPAddress(address.Address.GetAddressBytes()).ToString());
+                    // ScopeId exists on IPv6 addresses only (IPv4 throws); a host header never carries the zone.
+                    Add(address.Address.AddressFamily == AddressFamily.InterNetworkV6 && address.Address.ScopeId != 0
+                        ? new IPAddress(address.Address.GetAddressBytes()).ToString() : address.Address.ToString());
         }
         catch (NetworkInformationException) { }
         if (Uri.TryCreate(server.PublicBaseUrl, UriKind.Absolute, out var publicUrl)) Add(publicUrl.Host.Trim('[', ']'));
