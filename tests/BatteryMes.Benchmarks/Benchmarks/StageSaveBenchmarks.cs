@@ -69,7 +69,7 @@ public class StageSaveBenchmarks
     [Benchmark(Description = "Save one full stage (stage 7, 22 checks, both modules)")]
     public async Task SaveFullStage()
     {
-        var result = await _recorder.SaveStageAsync(_save, new Actor("bench", "bench-client"));
+        var result = await _recorder.SaveStageAsync(_save, Technician);
         if (!result.Succeeded) throw new InvalidOperationException($"The save failed: {result.Message}");
     }
 
@@ -101,6 +101,9 @@ public class StageSaveBenchmarks
         }
     }
 
+    /// <summary>The signed-in person who saves: the stage's technician.</summary>
+    public static readonly Actor Technician = new("B. Santos", "bench-client", "bsantos");
+
     /// <summary>What a technician enters for a whole stage: every check OK for both modules, measured values
     /// inside their limits where the check is measurable.</summary>
     public static StageSave FullStageSave(RouteStage stage, string packId) => new(
@@ -109,8 +112,6 @@ public class StageSaveBenchmarks
         stage.Checks.Select(c => c.Limits is { } l
             ? new CheckInput(c.Code, QcResult.Ok, QcResult.Ok, Middle(l), Middle(l))
             : new CheckInput(c.Code, QcResult.Ok, QcResult.Ok)).ToList(),
-        Technician: "B. Santos",
-        QcInspector: "QC N. Sato",
         Remarks: "Benchmark save: all checks recorded in one go.");
 
     private static double Middle(MeasurementLimits l) => (l.Min, l.Max) switch

@@ -9,8 +9,8 @@ using Microsoft.Extensions.Logging;
 namespace BatteryMes.Benchmarks.SaveAb;
 
 // A stage save through EF Core's change tracker (entities loaded, changed and saved row by row), the baseline that
-// `save-ab` times the set-based PackRecorder against in one process.
-// Not product code: nothing but the save-ab command uses it.
+// `save-ab` times the set-based PackRecorder against in one process. Its technician is the saving person, as in
+// PackRecorder. Not product code: nothing but the save-ab command uses it.
 #pragma warning disable CA1822
 public sealed class LegacyStageSave(
     IDbContextFactory<MesDbContext> contexts,
@@ -92,8 +92,6 @@ public sealed class LegacyStageSave(
                 row.UpdatedUtc = now;
                 if (row.Id == 0 && !record.Results.Contains(row)) record.Results.Add(row);
             }
-            if (save.Technician is not null && MayChange(null, "Technician", record.Technician, Clean(save.Technician))) record.Technician = Clean(save.Technician);
-            if (save.QcInspector is not null && MayChange(null, "QC inspector", record.QcInspector, Clean(save.QcInspector))) record.QcInspector = Clean(save.QcInspector);
             if (save.Remarks is not null && MayChange(null, "Remarks", record.Remarks, Clean(save.Remarks))) record.Remarks = Clean(save.Remarks);
 
             SaveSections.Mark("merge");
@@ -103,6 +101,12 @@ public sealed class LegacyStageSave(
                 return conflicts.Count > 0
                     ? RecordingResult.Done(storedView, ConflictMessage(conflicts, savedOthers: false), conflicts)
                     : RecordingResult.Done(storedView, NothingChanged);
+            var technician = Truncate(Clean(actor.User), MaxTextLength);
+            if (technician is not null && technician != record.Technician)
+            {
+                changes.Add(Audit(now, pack.PackId, stage.Number, null, "Save", "Technician", record.Technician, technician, actor, null));
+                record.Technician = technician;
+            }
 
             record.StartedUtc ??= now;
             record.UpdatedUtc = now;
@@ -217,9 +221,7 @@ public sealed class LegacyStageSave(
             if (input.MeasuredX is { } mx && !double.IsFinite(mx) || input.MeasuredY is { } my && !double.IsFinite(my))
                 return $"The measured value for check {check.Code} is not a number.";
         }
-        return ValidateText("Technician", save.Technician, MaxTextLength)
-            ?? ValidateText("QC inspector", save.QcInspector, MaxTextLength)
-            ?? ValidateText("Remarks", save.Remarks, MaxRemarksLength);
+        return ValidateText("Remarks", save.Remarks, MaxRemarksLength);
     }
 
     private static string? ValidateText(string label, string? value, int max) =>
@@ -274,6 +276,7 @@ public sealed class LegacyStageSave(
         OldValue = Truncate(oldValue, 2000),
         NewValue = Truncate(newValue, 2000),
         User = Truncate(actor.User, 100),
+        UserLogin = Truncate(actor.Login, 64),
         Client = Truncate(actor.Client, 100),
         Reason = Truncate(reason, 500),
     };

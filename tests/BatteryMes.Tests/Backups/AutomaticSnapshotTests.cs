@@ -21,7 +21,7 @@ public class AutomaticSnapshotTests
         var recorder = services.GetRequiredService<PackRecorder>();
         await services.CreatePacksAsync("BP-SNAP-1");
 
-        Assert.True((await recorder.SaveStageAsync(services.AllOk("BP-SNAP-1", 1), Actor.System)).Succeeded);
+        Assert.True((await recorder.SaveStageAsync(services.AllOk("BP-SNAP-1", 1), BackupRig.Tester)).Succeeded);
         await BackupRig.EventuallyAsync(async () => catalog.List().FirstOrDefault(e => e.Trigger == "saved") is { } s
             && await BackupRig.ReadSnapshotAsync(s.FilePath, db => db.StageRecords.AnyAsync(r => r.StageNumber == 1 && r.Technician == "T. Tester")),
             "a snapshot after the save that holds the saved stage");
@@ -58,7 +58,7 @@ public class AutomaticSnapshotTests
         await backups.Gate.WaitAsync();
         try
         {
-            var results = await Task.WhenAll(ids.Select(id => Task.Run(() => recorder.SaveStageAsync(services.AllOk(id, 1), Actor.System))));
+            var results = await Task.WhenAll(ids.Select(id => Task.Run(() => recorder.SaveStageAsync(services.AllOk(id, 1), BackupRig.Tester))));
             Assert.All(results, r => Assert.True(r.Succeeded, r.Message));
             Assert.Empty(backups.Catalog.List());
         }
@@ -135,7 +135,7 @@ public class AutomaticSnapshotTests
         var recorder = services.GetRequiredService<PackRecorder>();
 
         await services.CreatePacksAsync("BP-RO-1");
-        var save = await recorder.SaveStageAsync(services.AllOk("BP-RO-1", 1), Actor.System);
+        var save = await recorder.SaveStageAsync(services.AllOk("BP-RO-1", 1), BackupRig.Tester);
 
         Assert.True(save.Succeeded, save.Message);
         await BackupRig.EventuallyAsync(() => Task.FromResult(backups.LastProblem is not null), "the failed backup reported");

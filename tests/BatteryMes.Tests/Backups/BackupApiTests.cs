@@ -27,8 +27,8 @@ public class BackupApiTests
         using var client = app.CreateClient();
         await app.Services.GetRequiredService<PackRecorder>().CreatePackAsync("BP-API-1", null, null, Actor.System);
 
-        using var first = await client.PostAsync("/api/backups", null);
-        using var second = await client.PostAsync("/api/backups", null);
+        using var first = await client.PostAsJsonAsync("/api/backups", new { });
+        using var second = await client.PostAsJsonAsync("/api/backups", new { });
 
         Assert.Equal(HttpStatusCode.Created, second.StatusCode);
         var made = await second.Content.ReadFromJsonAsync<JsonElement>();
@@ -62,7 +62,7 @@ public class BackupApiTests
         await using var database = TestDatabase.Create(DatabaseProvider.Sqlite);
         await using var app = new MesAppFactory(database, Settings());
         using var client = app.CreateClient();
-        using var made = await client.PostAsync("/api/backups", null);
+        using var made = await client.PostAsJsonAsync("/api/backups", new { });
         Assert.Equal(HttpStatusCode.Created, made.StatusCode);
 
         using var response = await client.GetAsync("/api/backups/" + name);
@@ -77,15 +77,15 @@ public class BackupApiTests
         await using var app = new MesAppFactory(database, Settings());
         using var client = app.CreateClient();
         var recorder = app.Services.GetRequiredService<PackRecorder>();
-        using var made = await client.PostAsync("/api/backups", null);
+        using var made = await client.PostAsJsonAsync("/api/backups", new { });
         var name = (await made.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("name").GetString();
         await recorder.CreatePackAsync("BP-HTTP-1", null, null, Actor.System);
 
-        using var without = await client.PostAsync($"/api/backups/{name}/restore", null);
+        using var without = await client.PostAsJsonAsync($"/api/backups/{name}/restore", new { });
         Assert.Equal(HttpStatusCode.Unauthorized, without.StatusCode);
         Assert.NotNull(await recorder.GetStageAsync("BP-HTTP-1", 1));
 
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/backups/{name}/restore");
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/backups/{name}/restore") { Content = JsonContent.Create(new { }) };
         request.Headers.Add(BackupsFeature.PasswordHeader, BackupRig.AdminPasswordText);
         using var with = await client.SendAsync(request);
         Assert.Equal(HttpStatusCode.OK, with.StatusCode);
@@ -103,7 +103,7 @@ public class BackupApiTests
         await using var app = new MesAppFactory(database, settings);
         using var client = app.CreateClient();
 
-        using var response = await client.PostAsync("/api/backups", null);
+        using var response = await client.PostAsJsonAsync("/api/backups", new { });
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         Assert.Contains("could not be written", await response.Content.ReadAsStringAsync());

@@ -48,11 +48,17 @@ internal static class BackupRig
             Assert.True((await recorder.CreatePackAsync(id, null, null, Actor.System)).Succeeded);
     }
 
+    /// <summary>The person who records in these tests: the technician of the stages they save.</summary>
+    public static readonly Actor Tester = Technician("T. Tester");
+
+    /// <summary>A person whose saves make <paramref name="name"/> the stage's technician.</summary>
+    public static Actor Technician(string name) => new(name, null);
+
     /// <summary>Every check of the stage OK on both modules: ready to complete.</summary>
-    public static StageSave AllOk(this IServiceProvider services, string packId, int stage, string technician = "T. Tester")
+    public static StageSave AllOk(this IServiceProvider services, string packId, int stage)
     {
         var route = services.GetRequiredService<ProcessRoute>();
-        return new StageSave(packId, stage, route.FindStage(stage)!.Checks.Select(c => new CheckInput(c.Code, QcResult.Ok, QcResult.Ok)).ToList(), Technician: technician);
+        return new StageSave(packId, stage, route.FindStage(stage)!.Checks.Select(c => new CheckInput(c.Code, QcResult.Ok, QcResult.Ok)).ToList());
     }
 
     public static async Task<List<string>> PackIdsAsync(this IServiceProvider services)

@@ -20,7 +20,7 @@ public class PostgresSnapshotTests
         await using var services = await BackupRig.StartAsync(database);
         var recorder = services.GetRequiredService<PackRecorder>();
         await services.CreatePacksAsync("BP-SNAP-1", "BP-SNAP-2", "BP-SNAP-3");
-        Assert.True((await recorder.SaveStageAsync(services.AllOk("BP-SNAP-1", 1, technician: "Zoë \"Q\" O'Neil"), Actor.System)).Succeeded);
+        Assert.True((await recorder.SaveStageAsync(services.AllOk("BP-SNAP-1", 1), BackupRig.Technician("Zoë \"Q\" O'Neil"))).Succeeded);
         var withNotOk = services.AllOk("BP-SNAP-2", 1);
         withNotOk = withNotOk with { Results = [withNotOk.Results[0] with { ModuleX = QcResult.NotOk }, .. withNotOk.Results.Skip(1)], Remarks = "Line 1\nLine 2, ünïcode" };
         Assert.True((await recorder.SaveStageAsync(withNotOk, Actor.System)).Succeeded);

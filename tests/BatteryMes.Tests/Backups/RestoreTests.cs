@@ -23,10 +23,10 @@ public class RestoreTests
         using var subscription = services.GetRequiredService<PackChangeFeed>().Subscribe(c => { lock (notices) notices.Add(c.Kind); return Task.CompletedTask; });
 
         await services.CreatePacksAsync("BP-OLD-1", "BP-OLD-2");
-        Assert.True((await recorder.SaveStageAsync(services.AllOk("BP-OLD-1", 1, technician: "Before"), Actor.System)).Succeeded);
+        Assert.True((await recorder.SaveStageAsync(services.AllOk("BP-OLD-1", 1), BackupRig.Technician("Before"))).Succeeded);
         var before = (await backups.CreateAsync(BackupTrigger.Manual)).Entry!;
         await services.CreatePacksAsync("BP-NEW-1");
-        Assert.True((await recorder.SaveStageAsync(services.AllOk("BP-OLD-1", 1, technician: "After"), Actor.System)).Succeeded);
+        Assert.True((await recorder.SaveStageAsync(services.AllOk("BP-OLD-1", 1), BackupRig.Technician("After"))).Succeeded);
 
         var result = await restorer.RestoreAsync(before.Name, BackupRig.AdminPasswordText, "test");
 
@@ -42,7 +42,7 @@ public class RestoreTests
 
         // Work goes on after the restore, with fresh ids that do not collide with the restored rows.
         await services.CreatePacksAsync("BP-AFTER-1");
-        Assert.True((await recorder.SaveStageAsync(services.AllOk("BP-AFTER-1", 1), Actor.System)).Succeeded);
+        Assert.True((await recorder.SaveStageAsync(services.AllOk("BP-AFTER-1", 1), BackupRig.Tester)).Succeeded);
         Assert.Equal(["BP-AFTER-1", "BP-OLD-1", "BP-OLD-2"], await services.PackIdsAsync());
     }
 

@@ -21,7 +21,7 @@ public class SnapshotCopyTests
         await services.CreatePacksAsync("BP-COPY-1", "BP-COPY-2", "BP-COPY-3");
         var recorder = services.GetRequiredService<PackRecorder>();
         foreach (var pack in new[] { "BP-COPY-1", "BP-COPY-2" })
-            Assert.True((await recorder.SaveStageAsync(services.AllOk(pack, 1), new Actor("T. Tester", null))).Succeeded);
+            Assert.True((await recorder.SaveStageAsync(services.AllOk(pack, 1), BackupRig.Tester)).Succeeded);
         Assert.True(new FileInfo(live + "-wal").Length > 0, "The test needs recent commits still in the WAL.");
         var copy = Path.Combine(database.Folder, "copy.db");
 

@@ -14,7 +14,7 @@ public sealed class ManualClock(DateTime startUtc) : TimeProvider
 /// <summary>Builds packs through the real <see cref="PackRecorder"/>, the way operators do.</summary>
 public static class DashboardTestData
 {
-    public static readonly Actor Tech = new("Asha", "10.0.0.5");
+    public static readonly Actor Tech = new("Asha", "10.0.0.5", "asha");
 
     public static async Task CreateAsync(PackRecorder recorder, string packId)
     {
@@ -31,7 +31,7 @@ public static class DashboardTestData
             var (cx, cy) = perCheck?.Invoke(c) ?? (x, y);
             return new CheckInput(c.Code, cx, cy);
         }).ToList();
-        var saved = await recorder.SaveStageAsync(new StageSave(packId, stageNumber, inputs, Technician: "Asha", QcInspector: "Ravi"), Tech);
+        var saved = await recorder.SaveStageAsync(new StageSave(packId, stageNumber, inputs), Tech);
         Assert.True(saved.Succeeded, saved.Message);
     }
 

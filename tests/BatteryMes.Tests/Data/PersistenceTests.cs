@@ -10,7 +10,7 @@ namespace BatteryMes.Tests.Data;
 
 public class PersistenceTests
 {
-    private static readonly Actor Tech = new("Asha", "10.0.0.5");
+    private static readonly Actor Tech = new("Asha", "10.0.0.5", "asha");
 
     [Theory]
     [MemberData(nameof(Providers.Both), MemberType = typeof(Providers))]
@@ -23,7 +23,7 @@ public class PersistenceTests
             Assert.True((await recorder.CreatePackAsync("BP-2026-0001", "MX-1", "MY-1", Tech)).Succeeded);
             var saved = await recorder.SaveStageAsync(new StageSave("BP-2026-0001", 1,
                 [new CheckInput("1.1.1", MeasuredX: 3.59, MeasuredY: 3.62), new CheckInput("1.2.1", QcResult.Ok, QcResult.NotApplicable)],
-                Technician: "Asha", QcInspector: "Ravi", Remarks: "Batch 7 cells"), Tech);
+                Remarks: "Batch 7 cells"), Tech);
             Assert.True(saved.Succeeded, saved.Message);
         }
 
@@ -34,12 +34,14 @@ public class PersistenceTests
         Assert.Equal(PackStatus.QcIssues, pack.Status);
         var stage = Assert.Single(pack.Stages);
         Assert.Equal(StageStatus.QcNotOk, stage.Status);
-        Assert.Equal(("Asha", "Ravi", "Batch 7 cells"), (stage.Technician, stage.QcInspector, stage.Remarks));
+        // The technician is the person who saved; no one has signed the stage off.
+        Assert.Equal(("Asha", (string?)null, (string?)null, "Batch 7 cells"), (stage.Technician, stage.QcInspector, stage.SignedOffBy, stage.Remarks));
         Assert.NotNull(stage.StartedUtc);
         Assert.Equal(DateTimeKind.Utc, stage.StartedUtc!.Value.Kind);
         var voltage = stage.Results.Single(r => r.CheckCode == "1.1.1");
         Assert.Equal((QcResult.Ok, QcResult.NotOk, 3.59, 3.62), (voltage.ModuleX, voltage.ModuleY, voltage.MeasuredX, voltage.MeasuredY));
         Assert.True(await db.AuditLog.CountAsync(a => a.PackId == "BP-2026-0001") >= 8);
+        Assert.All(await db.AuditLog.Where(a => a.PackId == "BP-2026-0001").ToListAsync(), a => Assert.Equal(("Asha", "asha"), (a.User, a.UserLogin)));
     }
 
     [Theory]
@@ -81,8 +83,8 @@ public class PersistenceTests
                 {
                     var outcome = i % 2 == 0 ? QcResult.Ok : QcResult.NotApplicable;
                     results.Add(await recorder.SaveStageAsync(new StageSave($"BP-{(w + i) % 10}", stage.Number,
-                        stage.Checks.Select(c => new CheckInput(c.Code, w % 2 == 0 ? outcome : null, w % 2 == 1 ? outcome : null)).ToList(),
-                        Technician: $"Tech {w}"), new Actor($"Tech {w}", null)));
+                        stage.Checks.Select(c => new CheckInput(c.Code, w % 2 == 0 ? outcome : null, w % 2 == 1 ? outcome : null)).ToList()),
+                        new Actor($"Tech {w}", null, $"tech{w}")));
                 }
             }
             return results;

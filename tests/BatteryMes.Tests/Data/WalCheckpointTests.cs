@@ -75,6 +75,13 @@ public class WalCheckpointTests
         var file = app.GetRequiredService<DatabaseTarget>().SqliteFile!;
         await using var keepOpen = new SqliteConnection($"Data Source={file};Pooling=False");
         await keepOpen.OpenAsync();
+        // A connection opens the log only when it first reads: until then, another test clearing the connection pools
+        // could close the last connection that has it open, and SQLite would checkpoint and delete it.
+        await using (var read = keepOpen.CreateCommand())
+        {
+            read.CommandText = "SELECT COUNT(*) FROM sqlite_master";
+            await read.ExecuteScalarAsync();
+        }
 
         // One commit on the app's own connection settings that writes about 1,500 pages (6 MB) to the log.
         await using (var db = await app.OpenAsync())

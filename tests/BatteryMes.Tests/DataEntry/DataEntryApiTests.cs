@@ -74,8 +74,8 @@ public class DataEntryApiTests
 
         var created = await api.Client.PostAsJsonAsync("/api/packs", new { packId = "\u202E1-PB" });
         var opened = await api.Client.GetAsync("/api/packs/%E2%80%AEBP-1");
-        var completed = await api.Client.PostAsync("/api/packs/%E2%80%AEBP-1/stages/1/complete", null);
-        var saved = await api.Client.PutAsJsonAsync("/api/packs/%E2%80%AEBP-1/stages/1", new { technician = "T", results = Array.Empty<object>() });
+        var completed = await api.CompleteAsync("%E2%80%AEBP-1", 1);
+        var saved = await api.Client.PutAsJsonAsync("/api/packs/%E2%80%AEBP-1/stages/1", new { results = Array.Empty<object>() });
 
         var refusal = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString();
         var unknown = (await opened.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString();
@@ -95,7 +95,7 @@ public class DataEntryApiTests
         await using var api = await Api.StartAsync(provider);
         await api.CreateAsync("BP-1");
 
-        var x = await api.PutAsync("BP-1", 1, new { technician = "Asha", results = new[] { new { checkCode = "1.2.1", moduleX = "OK" }, new { checkCode = "1.1.1", moduleX = (string?)null } } });
+        var x = await api.PutAsync("BP-1", 1, new { results = new[] { new { checkCode = "1.2.1", moduleX = "OK" }, new { checkCode = "1.1.1", moduleX = (string?)null } } });
         var y = await api.PutAsync("BP-1", 1, new { results = new object[] { new { checkCode = "1.2.1", moduleY = "n/a" }, new { checkCode = "1.1.1", measuredY = 3.70 } } });
 
         Assert.Equal(HttpStatusCode.OK, x.StatusCode);
@@ -104,7 +104,8 @@ public class DataEntryApiTests
         var jig = Result(stage, "1.2.1");
         Assert.Equal(("OK", "N/A"), (jig.GetProperty("moduleX").GetString(), jig.GetProperty("moduleY").GetString()));
         Assert.Equal("NOT OK", Result(stage, "1.1.1").GetProperty("moduleY").GetString());
-        Assert.Equal("Asha", stage.GetProperty("technician").GetString());
+        // The technician is the person the API key belongs to.
+        Assert.Equal(TestPeople.Rig.FullName, stage.GetProperty("technician").GetString());
         Assert.Equal("QC NOT OK", stage.GetProperty("status").GetString());
     }
 
@@ -144,7 +145,7 @@ public class DataEntryApiTests
         await using var api = await Api.StartAsync(provider, new SubMicrosecondClock());
         await api.CreateAsync("BP-1");
 
-        var first = await api.PutAsync("BP-1", 1, new { technician = "Asha", results = new[] { new { checkCode = "1.2.1", moduleX = "OK" } } });
+        var first = await api.PutAsync("BP-1", 1, new { results = new[] { new { checkCode = "1.2.1", moduleX = "OK" } } });
         var firstTag = first.Headers.ETag!.Tag;
         var read = await api.Client.GetAsync("/api/packs/BP-1/stages/1");
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
@@ -159,7 +160,7 @@ public class DataEntryApiTests
 
         var all = new[] { "1.1.1", "1.1.2", "1.2.1", "1.2.2", "1.2.3" }.Select(c => new { checkCode = c, moduleX = "OK", moduleY = "N/A" }).ToArray();
         Assert.Equal(HttpStatusCode.OK, (await api.PutAsync("BP-1", 1, new { results = all }, third.Headers.ETag!.Tag)).StatusCode);
-        var done = await api.Client.PostAsync("/api/packs/BP-1/stages/1/complete", null);
+        var done = await api.CompleteAsync("BP-1", 1);
         Assert.Equal(HttpStatusCode.OK, done.StatusCode);
         Assert.Equal(done.Headers.ETag!.Tag, (await api.Client.GetAsync("/api/packs/BP-1/stages/1")).Headers.ETag!.Tag);
         var stage = await api.Client.GetFromJsonAsync<JsonElement>("/api/packs/BP-1/stages/1");
@@ -191,26 +192,29 @@ public class DataEntryApiTests
         await api.CreateAsync("BP-1");
         await api.PutAsync("BP-1", 1, new { results = new[] { new { checkCode = "1.2.1", moduleX = "OK", moduleY = "OK" } } });
 
-        var early = await api.Client.PostAsync("/api/packs/BP-1/stages/1/complete", null);
+        var early = await api.CompleteAsync("BP-1", 1);
         Assert.Equal(HttpStatusCode.Conflict, early.StatusCode);
         Assert.Contains("Module X still missing", await early.Content.ReadAsStringAsync());
 
         var all = new[] { "1.1.1", "1.1.2", "1.2.1", "1.2.2", "1.2.3" }.Select(c => new { checkCode = c, moduleX = "OK", moduleY = "N/A" }).ToArray();
         var full = await api.PutAsync("BP-1", 1, new { results = all });
         Assert.True((await full.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("canComplete").GetBoolean());
-        var done = await api.Client.PostAsync("/api/packs/BP-1/stages/1/complete", null);
+        var done = await api.CompleteAsync("BP-1", 1);
         Assert.Equal(HttpStatusCode.OK, done.StatusCode);
-        Assert.Equal("Completed (QC OK)", (await done.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
+        var completed = await done.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("Completed (QC OK)", completed.GetProperty("status").GetString());
+        Assert.Equal((TestPeople.Rig.FullName, TestPeople.Rig.Login), (completed.GetProperty("qcInspector").GetString(), completed.GetProperty("signedOffBy").GetString()));
 
-        var noReason = await api.Client.PostAsJsonAsync("/api/packs/BP-1/stages/1/reopen", new { reason = "" });
-        var reopened = await api.Client.PostAsJsonAsync("/api/packs/BP-1/stages/1/reopen", new { reason = "Wrong cell batch recorded", user = "Ravi" });
+        var noReason = await api.Client.PostAsJsonAsync("/api/packs/BP-1/stages/1/reopen", new { reason = "", password = TestPeople.Rig.Password });
+        var reopened = await api.Client.PostAsJsonAsync("/api/packs/BP-1/stages/1/reopen", new { reason = "Wrong cell batch recorded", password = TestPeople.Rig.Password });
         Assert.Equal(HttpStatusCode.BadRequest, noReason.StatusCode);
         Assert.Equal(HttpStatusCode.OK, reopened.StatusCode);
 
         var history = await api.Client.GetFromJsonAsync<JsonElement>("/api/packs/BP-1/history");
         var reopen = history.EnumerateArray().First(h => h.GetProperty("action").GetString() == "Reopen");
         Assert.Equal("Wrong cell batch recorded", reopen.GetProperty("reason").GetString());
-        Assert.Equal("Ravi", reopen.GetProperty("user").GetString());
+        // The reopen is recorded as the person who signed it.
+        Assert.Equal((TestPeople.Rig.FullName, TestPeople.Rig.Login), (reopen.GetProperty("user").GetString(), reopen.GetProperty("userLogin").GetString()));
         Assert.Contains(history.EnumerateArray(), h => h.GetProperty("action").GetString() == "Complete");
         Assert.Contains(history.EnumerateArray(), h => h.GetProperty("checkCode").GetString() == "1.2.1" && h.GetProperty("field").GetString() == "Module X"
             && h.GetProperty("newValue").GetString() == "OK");
@@ -274,6 +278,10 @@ public class DataEntryApiTests
 
         public async Task CreateAsync(string packId) =>
             Assert.Equal(HttpStatusCode.Created, (await Client.PostAsJsonAsync("/api/packs", new { packId })).StatusCode);
+
+        /// <summary>Signs the stage off as the client's person (the test rig) with their PIN.</summary>
+        public Task<HttpResponseMessage> CompleteAsync(string packId, int stage) =>
+            Client.PostAsJsonAsync($"/api/packs/{packId}/stages/{stage}/complete", new { pin = TestPeople.Rig.Pin });
 
         public Task<HttpResponseMessage> PutAsync(string packId, int stage, object body, string? ifMatch = null)
         {

@@ -13,8 +13,8 @@ namespace BatteryMes.Tests.DataEntry;
 /// rules computed them, on both providers, for a first save (inserts) and a later one (updates in place).</summary>
 public class StageRowWriterTests
 {
-    private static readonly Actor Asha = new("Asha", "10.0.0.5");
-    private static readonly Actor Ben = new("Ben", "10.0.0.9");
+    private static readonly Actor Asha = new("Asha", "10.0.0.5", "asha");
+    private static readonly Actor Ben = new("Ben", "10.0.0.9", "ben");
     // Whole microseconds: PostgreSQL keeps microseconds, SQLite ticks; both must give back the same instant.
     private static readonly DateTime FirstSaveAt = new(2026, 3, 2, 6, 15, 30, 123, 456, DateTimeKind.Utc);
     private static readonly DateTime SecondSaveAt = FirstSaveAt.AddMinutes(7);
@@ -36,12 +36,13 @@ public class StageRowWriterTests
             stage.Checks.Select(c => c == measurable
                 ? new CheckInput(c.Code, QcResult.Ok, QcResult.NotApplicable, 3.25, 4.5)
                 : new CheckInput(c.Code, QcResult.Ok, QcResult.NotApplicable)).ToList(),
-            Technician: "B. Santos", QcInspector: "QC N. Sato", Remarks: "O'Brien said {0} \"fine\"; -- DROP TABLE \"Packs\""), Asha);
+            Remarks: "O'Brien said {0} \"fine\"; -- DROP TABLE \"Packs\""), Asha);
 
         Assert.True(saved.Succeeded, saved.Message);
         await using var db = await app.OpenAsync();
         var record = await db.StageRecords.AsNoTracking().Include(s => s.Results).SingleAsync(s => s.Pack.PackId == "BP-W1");
-        Assert.Equal((stage.Number, StageStatus.ReadyToComplete, "B. Santos", "QC N. Sato"), (record.StageNumber, record.Status, record.Technician, record.QcInspector));
+        // The technician is the person who saved; the QC inspector waits for the sign-off.
+        Assert.Equal((stage.Number, StageStatus.ReadyToComplete, "Asha", (string?)null), (record.StageNumber, record.Status, record.Technician, record.QcInspector));
         Assert.Equal("O'Brien said {0} \"fine\"; -- DROP TABLE \"Packs\"", record.Remarks);
         Assert.Equal((FirstSaveAt, (DateTime?)null, FirstSaveAt, 1, 0, false),
             (record.StartedUtc!.Value, record.CompletedUtc, record.UpdatedUtc, record.Version, record.NotOkCount, record.HadNotOk));
@@ -56,14 +57,15 @@ public class StageRowWriterTests
         Assert.Equal((PackStatus.InProcess, stage.Number, (DateTime?)null, FirstSaveAt), (pack.Status, pack.CurrentStage, pack.CompletedUtc, pack.UpdatedUtc));
 
         var audit = await db.AuditLog.AsNoTracking().Where(a => a.PackId == "BP-W1" && a.Action == "Save").ToListAsync();
-        Assert.Equal(stage.Checks.Count * 2 + 2 + 3, audit.Count);
-        Assert.All(audit, a => Assert.Equal((FirstSaveAt, (int?)stage.Number, "Asha", "10.0.0.5", (string?)null),
-            (a.AtUtc, a.StageNumber, a.User, a.Client, a.Reason)));
+        Assert.Equal(stage.Checks.Count * 2 + 2 + 2, audit.Count);
+        Assert.All(audit, a => Assert.Equal((FirstSaveAt, (int?)stage.Number, "Asha", "asha", "10.0.0.5", (string?)null),
+            (a.AtUtc, a.StageNumber, a.User, a.UserLogin, a.Client, a.Reason)));
         // Nothing was stored before: an empty result reads "" and an absent value or text null, as the old tracked writes had it.
         Assert.All(audit, a => Assert.Equal(a.Field.StartsWith("Module", StringComparison.Ordinal) ? "" : null, a.OldValue));
         Assert.Contains(audit, a => (a.CheckCode, a.Field, a.NewValue) == (measurable.Code, "Measured X", "3.25"));
         Assert.Contains(audit, a => (a.CheckCode, a.Field, a.NewValue) == (measurable.Code, "Module Y", "N/A"));
-        Assert.Contains(audit, a => (a.CheckCode, a.Field, a.NewValue) == (null, "QC inspector", "QC N. Sato"));
+        Assert.Contains(audit, a => (a.CheckCode, a.Field, a.NewValue) == (null, "Technician", "Asha"));
+        Assert.DoesNotContain(audit, a => a.Field == "QC inspector");
     }
 
     [Theory]
@@ -77,7 +79,7 @@ public class StageRowWriterTests
         var stage = app.GetRequiredService<ProcessRoute>().Stages[0];
         Assert.True((await recorder.CreatePackAsync("BP-W2", null, null, Asha)).Succeeded);
         var first = await recorder.SaveStageAsync(new StageSave("BP-W2", stage.Number,
-            stage.Checks.Select(c => new CheckInput(c.Code, QcResult.Ok, QcResult.Ok)).ToList(), Technician: "B. Santos", Remarks: "first pass"), Asha);
+            stage.Checks.Select(c => new CheckInput(c.Code, QcResult.Ok, QcResult.Ok)).ToList(), Remarks: "first pass"), Asha);
         Assert.True(first.Succeeded, first.Message);
         long[] rowIds;
         await using (var db = await app.OpenAsync())
@@ -91,7 +93,7 @@ public class StageRowWriterTests
         Assert.True(second.Succeeded, second.Message);
         await using var check = await app.OpenAsync();
         var record = await check.StageRecords.AsNoTracking().Include(s => s.Results).SingleAsync(s => s.Pack.PackId == "BP-W2");
-        Assert.Equal((StageStatus.QcNotOk, 2, 1, true, "B. Santos", (string?)null), (record.Status, record.Version, record.NotOkCount, record.HadNotOk, record.Technician, record.Remarks));
+        Assert.Equal((StageStatus.QcNotOk, 2, 1, true, "Ben", (string?)null), (record.Status, record.Version, record.NotOkCount, record.HadNotOk, record.Technician, record.Remarks));
         Assert.Equal((FirstSaveAt, SecondSaveAt), (record.StartedUtc!.Value, record.UpdatedUtc));
         Assert.Equal(rowIds, record.Results.Select(r => r.Id).Order().ToArray());
         var changedRow = record.Results.Single(r => r.CheckCode == changed);
@@ -101,9 +103,11 @@ public class StageRowWriterTests
         var pack = await check.Packs.AsNoTracking().SingleAsync(p => p.PackId == "BP-W2");
         Assert.Equal((PackStatus.QcIssues, SecondSaveAt), (pack.Status, pack.UpdatedUtc));
         var audit = await check.AuditLog.AsNoTracking().Where(a => a.PackId == "BP-W2" && a.AtUtc == SecondSaveAt)
-            .Select(a => new { a.CheckCode, a.Field, a.OldValue, a.NewValue, a.User, a.Client }).ToListAsync();
-        Assert.Equal(2, audit.Count);
-        Assert.Contains(new { CheckCode = (string?)changed, Field = "Module Y", OldValue = (string?)"OK", NewValue = (string?)"NOT OK", User = (string?)"Ben", Client = (string?)"10.0.0.9" }, audit);
-        Assert.Contains(new { CheckCode = (string?)null, Field = "Remarks", OldValue = (string?)"first pass", NewValue = (string?)null, User = (string?)"Ben", Client = (string?)"10.0.0.9" }, audit);
+            .Select(a => new { a.CheckCode, a.Field, a.OldValue, a.NewValue, a.User, a.UserLogin, a.Client }).ToListAsync();
+        Assert.Equal(3, audit.Count);
+        Assert.Contains(new { CheckCode = (string?)changed, Field = "Module Y", OldValue = (string?)"OK", NewValue = (string?)"NOT OK", User = (string?)"Ben", UserLogin = (string?)"ben", Client = (string?)"10.0.0.9" }, audit);
+        Assert.Contains(new { CheckCode = (string?)null, Field = "Remarks", OldValue = (string?)"first pass", NewValue = (string?)null, User = (string?)"Ben", UserLogin = (string?)"ben", Client = (string?)"10.0.0.9" }, audit);
+        // The second person to save becomes the stage's technician.
+        Assert.Contains(new { CheckCode = (string?)null, Field = "Technician", OldValue = (string?)"Asha", NewValue = (string?)"Ben", User = (string?)"Ben", UserLogin = (string?)"ben", Client = (string?)"10.0.0.9" }, audit);
     }
 }

@@ -14,8 +14,8 @@ namespace BatteryMes.Tests.DataEntry;
 /// two people saving different modules of one new stage at once must both keep their results.</summary>
 public class StageSaveStatementTests
 {
-    private static readonly Actor Asha = new("Asha", "10.0.0.5");
-    private static readonly Actor Ben = new("Ben", "10.0.0.9");
+    private static readonly Actor Asha = new("Asha", "10.0.0.5", "asha");
+    private static readonly Actor Ben = new("Ben", "10.0.0.9", "ben");
     private static readonly DateTime At = new(2026, 3, 2, 6, 15, 30, 123, 456, DateTimeKind.Utc);
 
     [Theory]
@@ -36,13 +36,13 @@ public class StageSaveStatementTests
         // 3: the first pack again, stored record, other rows; 4: text only, no check row.
         var saves = new (string Pack, StageSave Save, Actor Actor)[]
         {
-            ("BP-S1", new StageSave("BP-S1", stage.Number, [new CheckInput(measurable[0].Code, QcResult.Ok, MeasuredX: 0.1 + 0.2)], Technician: "T. One"), Asha),
+            ("BP-S1", new StageSave("BP-S1", stage.Number, [new CheckInput(measurable[0].Code, QcResult.Ok, MeasuredX: 0.1 + 0.2)]), Asha),
             ("BP-S2", new StageSave("BP-S2", stage.Number,
                 [new CheckInput(measurable[0].Code, QcResult.Ok, QcResult.Ok, 1e-7, 123456.78901234567), new CheckInput(measurable[1].Code, QcResult.NotApplicable, QcResult.NotOk, MeasuredX: -0.0001)],
                 Remarks: "{0} \"quoted\" \\ back-slash, ünïcode, [\"json\"]"), Ben),
             ("BP-S1", new StageSave("BP-S1", stage.Number,
                 [new CheckInput(plain[0].Code, QcResult.Ok, QcResult.Ok), new CheckInput(measurable[0].Code, ModuleY: QcResult.Ok, MeasuredY: 2.0 / 3)]), Ben),
-            ("BP-S1", new StageSave("BP-S1", stage.Number, [], QcInspector: "QC N. Sato", Technician: ""), Asha),
+            ("BP-S1", new StageSave("BP-S1", stage.Number, [], Remarks: "text only"), Asha),
         };
         for (var i = 0; i < saves.Length; i++)
         {
@@ -55,7 +55,7 @@ public class StageSaveStatementTests
         var records = await db.StageRecords.AsNoTracking().Include(s => s.Results).Include(s => s.Pack).ToListAsync();
         var first = records.Single(r => r.Pack.PackId == "BP-S1");
         var second = records.Single(r => r.Pack.PackId == "BP-S2");
-        Assert.Equal((3, (string?)null, "QC N. Sato", At.AddMinutes(3)), (first.Version, first.Technician, first.QcInspector, first.UpdatedUtc));
+        Assert.Equal((3, "Asha", (string?)null, "text only", At.AddMinutes(3)), (first.Version, first.Technician, first.QcInspector, first.Remarks, first.UpdatedUtc));
         Assert.Equal((1, "{0} \"quoted\" \\ back-slash, ünïcode, [\"json\"]", StageStatus.QcNotOk, 1), (second.Version, second.Remarks, second.Status, second.NotOkCount));
         var m0 = first.Results.Single(r => r.CheckCode == measurable[0].Code);
         Assert.Equal((QcResult.Ok, QcResult.Ok, 0.1 + 0.2, 2.0 / 3, At.AddMinutes(2)), (m0.ModuleX, m0.ModuleY, m0.MeasuredX!.Value, m0.MeasuredY!.Value, m0.UpdatedUtc));
@@ -74,12 +74,12 @@ public class StageSaveStatementTests
         {
             ("BP-S1", measurable[0].Code, "Measured X", null, "0.3", "Asha", 0),
             ("BP-S1", measurable[0].Code, "Module X", "", "OK", "Asha", 0),
-            ("BP-S1", null, "Technician", null, "T. One", "Asha", 0),
+            ("BP-S1", null, "Technician", null, "Asha", "Asha", 0),
         };
         Assert.Equal(expected, audit.Take(3).Select(a => (a.PackId, a.CheckCode, a.Field, a.OldValue, a.NewValue, a.User!, (int)(a.AtUtc - At).TotalMinutes)).ToArray());
-        Assert.Equal(["Measured X", "Measured X", "Measured Y", "Module X", "Module X", "Module Y", "Module Y", "Remarks"], audit.Where(a => a.PackId == "BP-S2").Select(a => a.Field).Order(StringComparer.Ordinal).ToArray());
-        Assert.All(audit.Where(a => a.PackId == "BP-S2"), a => Assert.Equal(("Ben", "10.0.0.9", (int?)stage.Number, At.AddMinutes(1)), (a.User, a.Client, a.StageNumber, a.AtUtc)));
-        Assert.Equal([(null, "QC inspector", null, "QC N. Sato"), (null, "Technician", "T. One", null)],
+        Assert.Equal(["Measured X", "Measured X", "Measured Y", "Module X", "Module X", "Module Y", "Module Y", "Remarks", "Technician"], audit.Where(a => a.PackId == "BP-S2").Select(a => a.Field).Order(StringComparer.Ordinal).ToArray());
+        Assert.All(audit.Where(a => a.PackId == "BP-S2"), a => Assert.Equal(("Ben", "ben", "10.0.0.9", (int?)stage.Number, At.AddMinutes(1)), (a.User, a.UserLogin, a.Client, a.StageNumber, a.AtUtc)));
+        Assert.Equal([(null, "Remarks", null, "text only"), (null, "Technician", "Ben", "Asha")],
             audit.Where(a => a.AtUtc == At.AddMinutes(3)).Select(a => (a.CheckCode, a.Field, a.OldValue, a.NewValue)).OrderBy(a => a.Field).ToArray());
     }
 
@@ -96,13 +96,19 @@ public class StageSaveStatementTests
             var packId = $"BP-C{round}";
             Assert.True((await recorder.CreatePackAsync(packId, null, null, Asha)).Succeeded);
             var results = await Task.WhenAll(
-                Task.Run(() => recorder.SaveStageAsync(new StageSave(packId, stage.Number, stage.Checks.Select(c => new CheckInput(c.Code, ModuleX: QcResult.Ok)).ToList(), Technician: "X side"), Asha)),
-                Task.Run(() => recorder.SaveStageAsync(new StageSave(packId, stage.Number, stage.Checks.Select(c => new CheckInput(c.Code, ModuleY: QcResult.NotApplicable)).ToList(), QcInspector: "Y side"), Ben)));
+                Task.Run(() => recorder.SaveStageAsync(new StageSave(packId, stage.Number, stage.Checks.Select(c => new CheckInput(c.Code, ModuleX: QcResult.Ok)).ToList()), Asha)),
+                Task.Run(() => recorder.SaveStageAsync(new StageSave(packId, stage.Number, stage.Checks.Select(c => new CheckInput(c.Code, ModuleY: QcResult.NotApplicable)).ToList()), Ben)));
             Assert.All(results, r => Assert.True(r.Succeeded, r.Message));
 
             await using var db = await app.OpenAsync();
             var record = await db.StageRecords.AsNoTracking().Include(s => s.Results).SingleAsync(s => s.Pack.PackId == packId);
-            Assert.Equal((2, "X side", "Y side", StageStatus.ReadyToComplete), (record.Version, record.Technician, record.QcInspector, record.Status));
+            Assert.Equal((2, StageStatus.ReadyToComplete), (record.Version, record.Status));
+            // The technician is whoever saved last, and the audit log names both: null -> first saver -> second saver.
+            var technicians = await db.AuditLog.AsNoTracking().Where(a => a.PackId == packId && a.Field == "Technician").OrderBy(a => a.Id)
+                .Select(a => new { a.OldValue, a.NewValue }).ToListAsync();
+            Assert.Equal(2, technicians.Count);
+            Assert.Equal((null, technicians[0].NewValue, record.Technician), (technicians[0].OldValue, technicians[1].OldValue, technicians[1].NewValue));
+            Assert.Equal(["Asha", "Ben"], technicians.Select(t => t.NewValue!).Order(StringComparer.Ordinal));
             Assert.Equal(stage.Checks.Count, record.Results.Count);
             Assert.All(record.Results, r => Assert.Equal((QcResult.Ok, QcResult.NotApplicable), (r.ModuleX, r.ModuleY)));
             Assert.Equal(stage.Checks.Count * 2 + 2, await db.AuditLog.CountAsync(a => a.PackId == packId && a.Action == "Save"));

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Headers;
 using System.Text;
 using BatteryMes.Tests.Infrastructure;
 
@@ -7,16 +8,19 @@ namespace BatteryMes.Tests.Faults;
 
 /// <summary>The real built app (dotnet BatteryMes.dll from this test's bin folder) as its own OS process on a free
 /// loopback port, against a test database and output folders of its own, so that a fault test can SIGKILL it and
-/// start it again on the same database. Its console output is kept for failure messages.</summary>
+/// start it again on the same database. Its console output is kept for failure messages. The database holds the
+/// <see cref="TestPeople"/> with an API key each; <see cref="CreateClient"/> acts as <see cref="TestPeople.Rig"/>.</summary>
 public sealed class AppProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();
+    private readonly IReadOnlyDictionary<string, string> _keys;
 
-    private AppProcess(Process process, string baseUrl)
+    private AppProcess(Process process, string baseUrl, IReadOnlyDictionary<string, string> keys)
     {
         _process = process;
         BaseUrl = baseUrl;
+        _keys = keys;
     }
 
     public string BaseUrl { get; }
@@ -27,11 +31,29 @@ public sealed class AppProcess : IAsyncDisposable
         get { lock (_output) return _output.ToString(); }
     }
 
-    public HttpClient CreateClient() => new() { BaseAddress = new Uri(BaseUrl), Timeout = TimeSpan.FromSeconds(60) };
-
-    /// <summary>Starts the app and waits until /health answers (the database is migrated before Kestrel listens).</summary>
-    public static async Task<AppProcess> StartAsync(TestDatabase database, IDictionary<string, string>? settings = null)
+    /// <summary>A client acting as <paramref name="person"/> (the test rig, holding every role, by default) through their API key.</summary>
+    public HttpClient CreateClient(TestPerson? person = null)
     {
+        var client = new HttpClient { BaseAddress = new Uri(BaseUrl), Timeout = TimeSpan.FromSeconds(60) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _keys[(person ?? TestPeople.Rig).Login]);
+        return client;
+    }
+
+    /// <summary>Adds the <see cref="TestPeople"/> and an API key for each to the database, through the app's own services
+    /// in this process (the database is migrated first, as the app would); returns the keys by login.</summary>
+    public static async Task<IReadOnlyDictionary<string, string>> SeedPeopleAsync(TestDatabase database)
+    {
+        await using var services = await database.StartAsync();
+        return await TestPeople.SeedAsync(services);
+    }
+
+    /// <summary>Starts the app and waits until /health answers (the database is migrated before Kestrel listens).
+    /// <paramref name="apiKeys"/>: keys from an earlier <see cref="SeedPeopleAsync"/> (a database the test cannot write to
+    /// any more); without them, the people are seeded now.</summary>
+    public static async Task<AppProcess> StartAsync(TestDatabase database, IDictionary<string, string>? settings = null,
+        IReadOnlyDictionary<string, string>? apiKeys = null)
+    {
+        var keys = apiKeys ?? await SeedPeopleAsync(database);
         var port = PostgresServer.FreePort();
         var psi = new ProcessStartInfo("dotnet", $"\"{Path.Combine(AppContext.BaseDirectory, "BatteryMes.dll")}\"")
         {
@@ -45,10 +67,11 @@ public sealed class AppProcess : IAsyncDisposable
         psi.Environment["BatteryMes__Database__ConnectionString"] = database.ConnectionString;
         foreach (var folder in new[] { "Backups", "ExcelReports", "QrCodes", "Logs" })
             psi.Environment[$"BatteryMes__Folders__{folder}"] = Path.Combine(database.Folder, folder.ToLowerInvariant());
+        foreach (var (key, value) in TestPeople.Settings) psi.Environment[key.Replace(":", "__")] = value;
         foreach (var (key, value) in settings ?? new Dictionary<string, string>()) psi.Environment[key] = value;
 
         var process = new Process { StartInfo = psi };
-        var app = new AppProcess(process, $"http://127.0.0.1:{port}");
+        var app = new AppProcess(process, $"http://127.0.0.1:{port}", keys);
         process.OutputDataReceived += (_, e) => app.Append(e.Data);
         process.ErrorDataReceived += (_, e) => app.Append(e.Data);
         process.Start();

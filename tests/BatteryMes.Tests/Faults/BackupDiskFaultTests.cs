@@ -38,7 +38,7 @@ public class BackupDiskFaultTests
         var filler = disk.Fill(leaveBytes: 16 * 1024);
         var before = ListBackupFiles(backupFolder);
 
-        Assert.Equal(HttpStatusCode.OK, (await SaveAsync(client, "BP-FULL-1", "T. Full")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await SaveAsync(client, "BP-FULL-1", "Full")).StatusCode);
 
         await BackupRig.EventuallyAsync(async () => (await StatusAsync(client)).GetProperty("lastProblem").GetString() is { } p && p.Contains("is full"),
             "the full disk reported in the backup status the Backups tab shows");
@@ -54,12 +54,12 @@ public class BackupDiskFaultTests
 
         // Saves keep working, and nothing stored is lost.
         await CreatePackAsync(client, "BP-FULL-2");
-        Assert.Equal(HttpStatusCode.OK, (await SaveAsync(client, "BP-FULL-2", "T. Second")).StatusCode);
-        Assert.Equal("T. Full", await TechnicianAsync(client, "BP-FULL-1"));
-        Assert.Equal("T. Second", await TechnicianAsync(client, "BP-FULL-2"));
+        Assert.Equal(HttpStatusCode.OK, (await SaveAsync(client, "BP-FULL-2", "Second")).StatusCode);
+        Assert.Equal("Full", await RemarksAsync(client, "BP-FULL-1"));
+        Assert.Equal("Second", await RemarksAsync(client, "BP-FULL-2"));
 
         File.Delete(filler);
-        Assert.Equal(HttpStatusCode.OK, (await SaveAsync(client, "BP-FULL-1", "T. After")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await SaveAsync(client, "BP-FULL-1", "After")).StatusCode);
 
         await BackupRig.EventuallyAsync(async () => (await client.GetFromJsonAsync<JsonElement>("/api/backups")).EnumerateArray()
                 .Any(b => b.GetProperty("verified").GetBoolean() && b.GetProperty("rowCounts").GetProperty("Packs").GetInt64() == 2),
@@ -157,7 +157,7 @@ public class BackupDiskFaultTests
         backups.Gate.Release();
 
         Directory.Delete(database.BackupFolder(), recursive: true);
-        var save = await recorder.SaveStageAsync(services.AllOk("BP-GONE-1", 1), Actor.System);
+        var save = await recorder.SaveStageAsync(services.AllOk("BP-GONE-1", 1), BackupRig.Tester);
 
         Assert.True(save.Succeeded, save.Message);
         await BackupRig.EventuallyAsync(async () => backups.Catalog.List().FirstOrDefault(e => e.Verified) is { } s
@@ -175,11 +175,12 @@ public class BackupDiskFaultTests
     internal static async Task CreatePackAsync(HttpClient client, string packId) =>
         Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync("/api/packs", new { packId })).StatusCode);
 
-    internal static Task<HttpResponseMessage> SaveAsync(HttpClient client, string packId, string technician) =>
-        client.PutAsJsonAsync($"/api/packs/{packId}/stages/1", new { technician, results = new[] { new { checkCode = "1.1.1", moduleX = "OK", moduleY = "OK" } } });
+    /// <summary>Saves a result of stage 1 with <paramref name="remarks"/>, which tell afterwards which save was kept.</summary>
+    internal static Task<HttpResponseMessage> SaveAsync(HttpClient client, string packId, string remarks) =>
+        client.PutAsJsonAsync($"/api/packs/{packId}/stages/1", new { remarks, results = new[] { new { checkCode = "1.1.1", moduleX = "OK", moduleY = "OK" } } });
 
-    internal static async Task<string?> TechnicianAsync(HttpClient client, string packId) =>
-        (await client.GetFromJsonAsync<JsonElement>($"/api/packs/{packId}/stages/1")).GetProperty("technician").GetString();
+    internal static async Task<string?> RemarksAsync(HttpClient client, string packId) =>
+        (await client.GetFromJsonAsync<JsonElement>($"/api/packs/{packId}/stages/1")).GetProperty("remarks").GetString();
 
     private static Task<JsonElement> StatusAsync(HttpClient client) => client.GetFromJsonAsync<JsonElement>("/api/backups/status");
 

@@ -44,6 +44,7 @@ public class BadInputSweepTests
         await using var database = TestDatabase.Create(provider);
         await using var app = await AppProcess.StartAsync(database);
         using var client = app.CreateClient();
+        using var inspector = app.CreateClient(TestPeople.Inspector);
         await using var services = database.BuildServices();
 
         // What is stored before the sweep: one pack with a full stage 1.
@@ -53,8 +54,7 @@ public class BadInputSweepTests
         var stage1 = route.GetStage(1);
         var baseline = await client.PutAsJsonAsync($"/api/packs/{packId}/stages/1", new
         {
-            technician = "A. Kumar",
-            qcInspector = "QC M. Weber",
+            remarks = "Baseline before the sweep",
             results = stage1.Checks.Select(c => new { checkCode = c.Code, moduleX = "OK", moduleY = "N/A" }),
         });
         Assert.True(baseline.IsSuccessStatusCode, await baseline.Content.ReadAsStringAsync());
@@ -75,11 +75,15 @@ public class BadInputSweepTests
             await Send($"GET /api/packs/{shown}", () => client.GetAsync($"/api/packs/{escaped}"));
             await Send($"GET stage of {shown}", () => client.GetAsync($"/api/packs/{escaped}/stages/1"));
             await Send($"GET history of {shown}", () => client.GetAsync($"/api/packs/{escaped}/history"));
-            await Send($"PUT stage of {shown}", () => client.PutAsJsonAsync($"/api/packs/{escaped}/stages/1", new { technician = "x", results = Array.Empty<object>() }));
-            await Send($"complete stage of {shown}", () => client.PostAsync($"/api/packs/{escaped}/stages/1/complete", null));
-            await Send($"reopen with reason {shown}", () => client.PostAsJsonAsync($"/api/packs/{packId}/stages/1/reopen", new { reason = text, user = text }));
+            await Send($"PUT stage of {shown}", () => client.PutAsJsonAsync($"/api/packs/{escaped}/stages/1", new { remarks = "x", results = Array.Empty<object>() }));
+            await Send($"complete stage of {shown}", () => client.PostAsJsonAsync($"/api/packs/{escaped}/stages/1/complete", new { pin = TestPeople.Rig.Pin }));
+            // As the inspector: the wrong PINs lock the inspector's login, not the client the rest of the sweep uses.
+            await Send($"sign-off PIN {shown}", () => inspector.PostAsJsonAsync($"/api/packs/{packId}/stages/2/complete", new { pin = text, password = text }));
+            await Send($"reopen with reason {shown}", () => client.PostAsJsonAsync($"/api/packs/{packId}/stages/1/reopen", new { reason = text, password = TestPeople.Rig.Password }));
+            await Send($"reopen as user {shown}", () => client.PostAsJsonAsync($"/api/packs/{packId}/stages/1/reopen", new { reason = "x", user = text, password = TestPeople.Rig.Password }));
             // On another stage of the stored pack, so that what the sweep may legitimately store never touches stage 1.
             await Send($"PUT technician {shown}", () => client.PutAsJsonAsync($"/api/packs/{packId}/stages/2", new { technician = text, qcInspector = text, remarks = text }));
+            await Send($"PUT remarks {shown}", () => client.PutAsJsonAsync($"/api/packs/{packId}/stages/2", new { remarks = text }));
             await Send($"PUT check code {shown}", () => client.PutAsJsonAsync($"/api/packs/{packId}/stages/2", new { results = new[] { new { checkCode = text, moduleX = "OK" } } }));
             await Send($"PUT result {shown}", () => client.PutAsJsonAsync($"/api/packs/{packId}/stages/2", new { results = new[] { new { checkCode = route.GetStage(2).Checks[0].Code, moduleX = text, moduleY = text } } }));
             // HttpClient sends printable ASCII headers only; the others cannot reach the app as a header anyway.
@@ -112,7 +116,7 @@ public class BadInputSweepTests
             await Send($"PUT stage {what}", () => client.PutAsync($"/api/packs/{packId}/stages/2", new StringContent(body, Encoding.UTF8, "application/json")));
         }
         await Send("stage 0", () => client.GetAsync($"/api/packs/{packId}/stages/0"));
-        await Send("stage 99", () => client.PutAsJsonAsync($"/api/packs/{packId}/stages/99", new { technician = "x" }));
+        await Send("stage 99", () => client.PutAsJsonAsync($"/api/packs/{packId}/stages/99", new { remarks = "x" }));
         await Send("stage -1", () => client.GetAsync($"/api/packs/{packId}/stages/-1"));
         await Send("stage as text", () => client.GetAsync($"/api/packs/{packId}/stages/one"));
         await Send("form content type", () => client.PostAsync("/api/packs", new FormUrlEncodedContent([new("packId", "BP-1")])));

@@ -21,7 +21,7 @@ public class DownloadTraversalTests
         await using var database = TestDatabase.Create(DatabaseProvider.Sqlite);
         await using var app = await AppProcess.StartAsync(database);
         using var client = app.CreateClient();
-        using (var backup = await client.PostAsync("/api/backups", null))
+        using (var backup = await client.PostAsJsonAsync("/api/backups", new { }))
             Assert.Equal(HttpStatusCode.Created, backup.StatusCode);
         using var batch = await client.PostAsJsonAsync("/api/qr/batches", new { ids = new[] { "BP-TRAVERSE-1" } });
         Assert.True(batch.IsSuccessStatusCode, await batch.Content.ReadAsStringAsync());

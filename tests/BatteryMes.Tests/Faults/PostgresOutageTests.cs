@@ -75,14 +75,14 @@ public class PostgresOutageTests
             var record = await db.StageRecords.AsNoTracking().Include(s => s.Results)
                 .SingleOrDefaultAsync(s => s.Pack.PackId == save.PackId && s.StageNumber == save.StageNumber);
             Assert.True(record is not null, $"The acknowledged save of stage {save.StageNumber} of {save.PackId} is missing after the outage.");
-            Assert.Equal(save.Technician, record.Technician);
+            Assert.Equal((save.Remarks, TestPeople.Rig.FullName), (record.Remarks, record.Technician));
             Assert.Equal(save.Checks, record.Results.Count(r => r.ModuleX == QcResult.Ok && r.ModuleY == QcResult.Ok));
         }
     }
 
     private sealed record Answer(HttpStatusCode Status, string? ContentType, string Body);
 
-    private sealed record AcknowledgedSave(string PackId, int StageNumber, string Technician, int Checks);
+    private sealed record AcknowledgedSave(string PackId, int StageNumber, string Remarks, int Checks);
 
     private sealed class SaveLog
     {
@@ -114,15 +114,15 @@ public class PostgresOutageTests
                     if (!await log.RecordAsync(created)) { await Task.Delay(300, stop); continue; }
                 foreach (var stage in route.Stages.Take(2))
                 {
-                    var technician = $"T{writer}-{n}-{stage.Number}";
+                    var remarks = $"T{writer}-{n}-{stage.Number}";
                     var body = new
                     {
-                        technician,
+                        remarks,
                         results = stage.Checks.Select(c => new { checkCode = c.Code, moduleX = "OK", moduleY = "OK" }),
                     };
                     using var saved = await client.PutAsJsonAsync($"/api/packs/{packId}/stages/{stage.Number}", body, stop);
                     if (!await log.RecordAsync(saved)) { await Task.Delay(300, stop); break; }
-                    log.Acknowledged.Enqueue(new AcknowledgedSave(packId, stage.Number, technician, stage.Checks.Count));
+                    log.Acknowledged.Enqueue(new AcknowledgedSave(packId, stage.Number, remarks, stage.Checks.Count));
                 }
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)

@@ -20,7 +20,7 @@ public class ReadOnlyDatabaseTests
         await using var app = new MesAppFactory(database);
         using var client = app.CreateClient();
         await BackupDiskFaultTests.CreatePackAsync(client, "BP-RO-1");
-        Assert.Equal(HttpStatusCode.OK, (await BackupDiskFaultTests.SaveAsync(client, "BP-RO-1", "T. Before")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await BackupDiskFaultTests.SaveAsync(client, "BP-RO-1", "Before")).StatusCode);
 
         // Tests run as root, and root ignores chmod 444; the immutable attribute stops root too. Like chmod, it only
         // affects files opened from now on, so the open pooled connections are closed first (as after a restart).
@@ -31,7 +31,7 @@ public class ReadOnlyDatabaseTests
         SqliteConnection.ClearAllPools();
         await using (await ImmutableFile.SetAsync(file))
         {
-            var refused = await BackupDiskFaultTests.SaveAsync(client, "BP-RO-1", "T. Refused");
+            var refused = await BackupDiskFaultTests.SaveAsync(client, "BP-RO-1", "Refused");
             var refusedCreate = await client.PostAsJsonAsync("/api/packs", new { packId = "BP-RO-2" });
 
             Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
@@ -42,20 +42,20 @@ public class ReadOnlyDatabaseTests
             Assert.Equal(HttpStatusCode.ServiceUnavailable, refusedCreate.StatusCode);
 
             // Reading goes on: the pack page's data, the history, and a backup of the stored data.
-            Assert.Equal("T. Before", await BackupDiskFaultTests.TechnicianAsync(client, "BP-RO-1"));
+            Assert.Equal("Before", await BackupDiskFaultTests.RemarksAsync(client, "BP-RO-1"));
             Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/packs/BP-RO-1/history")).StatusCode);
-            var backup = await client.PostAsync("/api/backups", null);
+            var backup = await client.PostAsJsonAsync("/api/backups", new { });
             Assert.Equal(HttpStatusCode.Created, backup.StatusCode);
             Assert.Equal(1, (await backup.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("rowCounts").GetProperty("Packs").GetInt64());
         }
 
-        var after = await BackupDiskFaultTests.SaveAsync(client, "BP-RO-1", "T. After");
+        var after = await BackupDiskFaultTests.SaveAsync(client, "BP-RO-1", "After");
         Assert.Equal(HttpStatusCode.OK, after.StatusCode);
         await BackupDiskFaultTests.CreatePackAsync(client, "BP-RO-2");
-        Assert.Equal("T. After", await BackupDiskFaultTests.TechnicianAsync(client, "BP-RO-1"));
+        Assert.Equal("After", await BackupDiskFaultTests.RemarksAsync(client, "BP-RO-1"));
         var history = await client.GetFromJsonAsync<JsonElement>("/api/packs/BP-RO-1/history");
-        Assert.Contains(history.EnumerateArray(), h => h.GetProperty("newValue").GetString() == "T. Before");
-        Assert.DoesNotContain(history.EnumerateArray(), h => h.GetProperty("newValue").GetString() == "T. Refused");
+        Assert.Contains(history.EnumerateArray(), h => h.GetProperty("newValue").GetString() == "Before");
+        Assert.DoesNotContain(history.EnumerateArray(), h => h.GetProperty("newValue").GetString() == "Refused");
     }
 
     [Fact]
@@ -99,15 +99,16 @@ public class ReadOnlyDatabaseTests
         var file = new SqliteConnectionStringBuilder(database.ConnectionString).DataSource;
         await using (var services = await database.StartAsync())
             await BackupRig.CreatePacksAsync(services, "BP-RO-START");
+        var keys = await AppProcess.SeedPeopleAsync(database);
         SqliteConnection.ClearAllPools();
 
         await using (await ImmutableFile.SetAsync(file))
         {
-            await using var app = await AppProcess.StartAsync(database);
+            await using var app = await AppProcess.StartAsync(database, apiKeys: keys);
             using var client = app.CreateClient();
 
             Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/packs/BP-RO-START/history")).StatusCode);
-            var refused = await BackupDiskFaultTests.SaveAsync(client, "BP-RO-START", "T. Refused");
+            var refused = await BackupDiskFaultTests.SaveAsync(client, "BP-RO-START", "Refused");
             Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
             Assert.Contains("database is read-only", (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
             Assert.Contains($"The database file {file} is read-only: pages, reports and backups work, saves are refused", app.Output);

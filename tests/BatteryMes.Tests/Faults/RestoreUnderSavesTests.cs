@@ -29,7 +29,7 @@ public class RestoreUnderSavesTests
         string[] backedUp = ["BP-KEEP-1", "BP-KEEP-2", "BP-KEEP-3"];
         await services.CreatePacksAsync(backedUp);
         foreach (var id in backedUp)
-            Assert.True((await recorder.SaveStageAsync(services.AllOk(id, 1, technician: "In the backup"), Actor.System)).Succeeded);
+            Assert.True((await recorder.SaveStageAsync(services.AllOk(id, 1), BackupRig.Technician("In the backup"))).Succeeded);
         var backup = (await backups.CreateAsync(BackupTrigger.Manual)).Entry!;
 
         // Saved after the backup and acknowledged before the restore begins: the restore takes these away.
@@ -48,7 +48,7 @@ public class RestoreUnderSavesTests
                 var startedAfterRestore = restoreDone.Task.IsCompleted;
                 var id = $"BP-LIVE-{n:D3}";
                 var created = await recorder.CreatePackAsync(id, null, null, Actor.System);
-                var saved = created.Succeeded ? await recorder.SaveStageAsync(services.AllOk(id, 1, technician: "Live"), Actor.System) : null;
+                var saved = created.Succeeded ? await recorder.SaveStageAsync(services.AllOk(id, 1), BackupRig.Technician("Live")) : null;
                 if (startedAfterRestore)
                 {
                     extra++;

@@ -42,7 +42,15 @@ public sealed class HttpsHostingTests : IAsyncLifetime
         await _database.DisposeAsync();
     }
 
-    private HttpClient Client(X509Certificate2? trusted = null, bool followRedirects = false) => new(new HttpClientHandler
+    /// <summary>A client that trusts <paramref name="trusted"/>; with <paramref name="person"/>, signed in through their API key.</summary>
+    private HttpClient Client(X509Certificate2? trusted = null, bool followRedirects = false, TestPerson? person = null)
+    {
+        var client = Handler(trusted, followRedirects);
+        if (person is not null) client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", _app.ApiKey(person));
+        return client;
+    }
+
+    private static HttpClient Handler(X509Certificate2? trusted, bool followRedirects) => new(new HttpClientHandler
     {
         AllowAutoRedirect = followRedirects,
         ServerCertificateCustomValidationCallback = trusted is null ? null : (_, certificate, _, _) =>
@@ -109,7 +117,13 @@ public sealed class HttpsHostingTests : IAsyncLifetime
 
         using var health = await client.GetAsync($"{_http}/health");
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
-        using var about = await client.GetAsync($"{_http}/about");
+        // The about page needs sign-in: over HTTP it is not sent to HTTPS but to the sign-in page, and a signed-in
+        // person reads it over HTTP.
+        using var anonymousAbout = await client.GetAsync($"{_http}/about");
+        Assert.Equal(HttpStatusCode.Found, anonymousAbout.StatusCode);
+        Assert.StartsWith($"{_http}/signin", anonymousAbout.Headers.Location?.ToString());
+        using var signedIn = Client(person: TestPeople.Operator);
+        using var about = await signedIn.GetAsync($"{_http}/about");
         Assert.Equal(HttpStatusCode.OK, about.StatusCode);
     }
 
@@ -119,7 +133,7 @@ public sealed class HttpsHostingTests : IAsyncLifetime
         Assert.True(File.Exists(Path.Combine(_database.Folder, "data", "https", HttpsCertificates.ServerFile)));
 
         var authority = await DownloadCertificateAsync();
-        using var client = Client(trusted: authority);
+        using var client = Client(trusted: authority, person: TestPeople.Operator);
         var html = await client.GetStringAsync($"{_https}/about");
 
         Assert.Contains("On, port", html);

@@ -72,6 +72,7 @@ public sealed class ReverseProxyTests
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         using var http = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(60) };
         http.DefaultRequestHeaders.Add("X-Forwarded-For", forwardedFor);
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", app.ApiKey(TestPeople.Rig));
 
         Assert.True((await http.PostAsJsonAsync("/api/packs", new { packId = "BP-PROXY-1" })).IsSuccessStatusCode);
         var saved = await http.PutAsJsonAsync("/api/packs/BP-PROXY-1/stages/1",

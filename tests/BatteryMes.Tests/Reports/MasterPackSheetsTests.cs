@@ -27,7 +27,8 @@ public class MasterPackSheetsTests
             [
                 new CheckInput("1.1.1", QcResult.Ok, i % 2 == 0 ? QcResult.NotOk : QcResult.Ok, 3.5 + i / 100.0, null),
                 new CheckInput("1.2.1", QcResult.Ok, QcResult.NotApplicable),
-            ], $"Tech {i}", $"=QC {i}", $"remark <{i}> & more"), Person)).Succeeded);
+            ], $"remark <{i}> & more"), new Actor($"Tech {i}", "10.0.0.7", $"tech{i}"))).Succeeded);
+            await SetInspectorAsync(app, ids[i], 1, $"=QC {i}");
         }
 
         using var file = new MemoryStream();

@@ -4,6 +4,7 @@ using BatteryMes.Web.Domain;
 using BatteryMes.Web.Features.DataEntry;
 using BatteryMes.Web.Features.Reports;
 using ClosedXML.Excel;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -17,7 +18,9 @@ internal static class ReportsTestKit
     public const string Technician = "Kömürcü";
     public const string Inspector = "Ramesh Kumar (रमेश)";
     public const string Remark = "=HYPERLINK(\"http://attacker.example\",\"click\")";
-    public static readonly Actor Person = new(Technician, "10.0.0.7");
+    public static readonly Actor Person = new(Technician, "10.0.0.7", "komurcu");
+    /// <summary>Records the pack-level stage: a name that looks like a formula.</summary>
+    public static readonly Actor PackLevelTechnician = new("+Ravi", "10.0.0.8", "ravi");
 
     public static string TemplatePath => Path.Combine(AppContext.BaseDirectory, "templates", "process-card-template.xlsx");
 
@@ -46,12 +49,24 @@ internal static class ReportsTestKit
             new CheckInput("1.1.1", MeasuredX: 3.59, MeasuredY: 3.595),
             new CheckInput("1.1.2", QcResult.Ok, QcResult.Ok, 12.1, 12),
             new CheckInput("1.2.1", QcResult.Ok, QcResult.NotApplicable),
-        ], Technician, Inspector, Remark), Person));
+        ], Remark), Person));
         Ok(await recorder.SaveStageAsync(new StageSave(packId, 7,
         [
             new CheckInput("8.6.10", QcResult.Ok, QcResult.Ok),
             new CheckInput("8.6.11", QcResult.Ok, QcResult.NotApplicable),
-        ], "+Ravi", "@Meena", "-5 mV drift"), Person));
+        ], "-5 mV drift"), PackLevelTechnician));
+        await SetInspectorAsync(app, packId, 1, Inspector);
+        await SetInspectorAsync(app, packId, 7, "@Meena");
+    }
+
+    /// <summary>The QC inspector is stored by a sign-off, which needs every check of the stage; these half-recorded stages
+    /// get theirs written directly, as databases from before sign-in hold typed names on open stages.</summary>
+    public static async Task SetInspectorAsync(IServiceProvider app, string packId, int stage, string inspector)
+    {
+        await using var db = await app.OpenAsync();
+        var updated = await db.StageRecords.Where(s => s.Pack.PackId == packId && s.StageNumber == stage)
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.QcInspector, inspector));
+        Assert.Equal(1, updated);
     }
 
     private static void Ok(RecordingResult result) => Assert.True(result.Succeeded, result.Message);
