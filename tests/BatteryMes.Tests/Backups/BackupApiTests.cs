@@ -12,9 +12,8 @@ namespace BatteryMes.Tests.Backups;
 
 public class BackupApiTests
 {
-    private static Dictionary<string, string?> Settings(string? hash = null) => new()
+    private static Dictionary<string, string?> Settings() => new()
     {
-        ["BatteryMes:Admin:PasswordHash"] = hash ?? BackupRig.AdminHash,
         ["BatteryMes:Backups:PostgresSnapshotIntervalMinutes"] = "0",
     };
 
@@ -82,12 +81,11 @@ public class BackupApiTests
         await recorder.CreatePackAsync("BP-HTTP-1", null, null, Actor.System);
 
         using var without = await client.PostAsJsonAsync($"/api/backups/{name}/restore", new { });
-        Assert.Equal(HttpStatusCode.Unauthorized, without.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, without.StatusCode);
+        Assert.Equal("Signature refused", (await without.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("title").GetString());
         Assert.NotNull(await recorder.GetStageAsync("BP-HTTP-1", 1));
 
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/backups/{name}/restore") { Content = JsonContent.Create(new { }) };
-        request.Headers.Add(BackupsFeature.PasswordHeader, BackupRig.AdminPasswordText);
-        using var with = await client.SendAsync(request);
+        using var with = await client.PostAsJsonAsync($"/api/backups/{name}/restore", new { password = TestPeople.Rig.Password });
         Assert.Equal(HttpStatusCode.OK, with.StatusCode);
         Assert.Null(await recorder.GetStageAsync("BP-HTTP-1", 1));
     }

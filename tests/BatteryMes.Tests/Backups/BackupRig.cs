@@ -15,21 +15,22 @@ namespace BatteryMes.Tests.Backups;
 /// <summary>The real services plus the backup feature, against a test database; backups under the test's folder.</summary>
 internal static class BackupRig
 {
-    public const string AdminPasswordText = "line-7-admin";
-    // Fewer iterations than production keep the tests quick; the format and the check are the same.
-    public static readonly string AdminHash = AdminPassword.Hash(AdminPasswordText, iterations: 20_000);
+    /// <summary>The admin who signs restores (seeded by <see cref="StartAsync"/>): login and own password.</summary>
+    public static readonly string AdminLogin = TestPeople.Admin.Login;
+    public static readonly string AdminPasswordText = TestPeople.Admin.Password!;
 
-    public static Task<ServiceProvider> StartAsync(TestDatabase database, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? configure = null)
+    public static async Task<ServiceProvider> StartAsync(TestDatabase database, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? configure = null)
     {
         var all = new Dictionary<string, string?>
         {
             ["BatteryMes:Backups:Keep"] = "30",
             ["BatteryMes:Backups:MinimumSecondsBetweenSnapshots"] = "0",
             ["BatteryMes:Backups:PostgresSnapshotIntervalMinutes"] = "0",
-            ["BatteryMes:Admin:PasswordHash"] = AdminHash,
+            ["BatteryMes:Security:HashIterations"] = "10000",
+            ["BatteryMes:Security:RequireSecondPersonSignOff"] = "false",
         };
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) all[k] = v;
-        return database.StartAsync(services =>
+        var provider = await database.StartAsync(services =>
         {
             services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(all).Build());
             if (all.TryGetValue("BatteryMes:Folders:Backups", out var folder))
@@ -37,6 +38,10 @@ internal static class BackupRig
             services.AddBackupServices();
             configure?.Invoke(services);
         });
+        var people = provider.GetRequiredService<BatteryMes.Web.Features.Identity.PeopleDirectory>();
+        if (await people.FindAsync(AdminLogin) is null)
+            await people.AddAsync(new BatteryMes.Web.Features.Identity.NewPerson(AdminLogin, TestPeople.Admin.FullName, TestPeople.Admin.Roles, null, AdminPasswordText), "tests");
+        return provider;
     }
 
     public static string BackupFolder(this TestDatabase database) => Path.Combine(database.Folder, "backups");
@@ -58,7 +63,7 @@ internal static class BackupRig
     public static StageSave AllOk(this IServiceProvider services, string packId, int stage)
     {
         var route = services.GetRequiredService<ProcessRoute>();
-        return new StageSave(packId, stage, route.FindStage(stage)!.Checks.Select(c => new CheckInput(c.Code, QcResult.Ok, QcResult.Ok)).ToList());
+        return new StageSave(packId, stage, TestChecks.Passing(route.FindStage(stage)!));
     }
 
     public static async Task<List<string>> PackIdsAsync(this IServiceProvider services)

@@ -52,19 +52,4 @@ public class CommandLineTests
         await using var after = database.BuildServices();
         Assert.Equal(["BP-CLI-LIVE"], await after.PackIdsAsync());
     }
-
-    [Fact]
-    public async Task Hash_password_prints_a_hash_that_the_restore_check_accepts()
-    {
-        await using var database = TestDatabase.Create(DatabaseProvider.Sqlite);
-
-        var (exitCode, stdout, _) = await BackupRig.RunAppAsync(database, ["hash-password"], stdin: "correct horse battery\n");
-
-        Assert.Equal(0, exitCode);
-        var hash = stdout.Trim();
-        Assert.StartsWith("PBKDF2-SHA256$600000$", hash);
-        Assert.True(AdminPassword.Verify("correct horse battery", hash));
-        Assert.False(AdminPassword.Verify("correct horse batter", hash));
-        Assert.DoesNotContain("correct horse", hash);
-    }
 }

@@ -33,13 +33,13 @@ public class PointInTimeTests
         var eight = (await backups.CreateAsync("saved")).Entry!;
         clock.UtcNow = Morning.AddHours(1).AddMinutes(5);
         await services.CreatePacksAsync("PIT-2");
-        Assert.True((await recorder.SaveStageAsync(services.AllOk("PIT-1", 1, technician: "Nine o'clock"), Actor.System)).Succeeded);
+        Assert.True((await recorder.SaveStageAsync(services.AllOk("PIT-1", 1), BackupRig.Technician("Nine o'clock"))).Succeeded);
         clock.UtcNow = Morning.AddHours(1).AddMinutes(10);
         var nine = (await backups.CreateAsync("saved")).Entry!;
         clock.UtcNow = Morning.AddHours(2).AddMinutes(5);
         await services.CreatePacksAsync("PIT-3");
-        Assert.True((await recorder.SaveStageAsync(services.AllOk("PIT-2", 1, technician: "Ten o'clock"), Actor.System)).Succeeded);
-        Assert.True((await recorder.SaveStageAsync(services.AllOk("PIT-1", 1, technician: "Ten o'clock"), Actor.System)).Succeeded);
+        Assert.True((await recorder.SaveStageAsync(services.AllOk("PIT-2", 1), BackupRig.Technician("Ten o'clock"))).Succeeded);
+        Assert.True((await recorder.SaveStageAsync(services.AllOk("PIT-1", 1), BackupRig.Technician("Ten o'clock"))).Succeeded);
         clock.UtcNow = Morning.AddHours(2).AddMinutes(10);
         var ten = (await backups.CreateAsync("saved")).Entry!;
         clock.UtcNow = Morning.AddHours(2).AddMinutes(30);
@@ -63,7 +63,7 @@ public class PointInTimeTests
         Assert.Contains(eight.Name, tooEarly.Message);
 
         clock.UtcNow = Morning.AddHours(3);
-        var restored = await services.GetRequiredService<DatabaseRestorer>().RestoreAsync(choice.Snapshot.Name, BackupRig.AdminPasswordText, "test");
+        var restored = await services.GetRequiredService<DatabaseRestorer>().RestoreAsync(choice.Snapshot.Name, BackupRig.AdminLogin, BackupRig.AdminPasswordText, "test");
 
         Assert.True(restored.Succeeded, restored.Message);
         Assert.Equal(["PIT-1", "PIT-2"], await services.PackIdsAsync());

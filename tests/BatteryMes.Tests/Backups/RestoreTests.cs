@@ -28,7 +28,7 @@ public class RestoreTests
         await services.CreatePacksAsync("BP-NEW-1");
         Assert.True((await recorder.SaveStageAsync(services.AllOk("BP-OLD-1", 1), BackupRig.Technician("After"))).Succeeded);
 
-        var result = await restorer.RestoreAsync(before.Name, BackupRig.AdminPasswordText, "test");
+        var result = await restorer.RestoreAsync(before.Name, BackupRig.AdminLogin, BackupRig.AdminPasswordText, "test");
 
         Assert.True(result.Succeeded, result.Message);
         Assert.Equal(["BP-OLD-1", "BP-OLD-2"], await services.PackIdsAsync());
@@ -57,10 +57,10 @@ public class RestoreTests
         var empty = (await backups.CreateAsync(BackupTrigger.Manual)).Entry!;
         await services.CreatePacksAsync("BP-KEEP-1");
 
-        foreach (var password in new[] { null, "", "line-7-admin ", "wrong" })
+        foreach (var password in new[] { null, "", BackupRig.AdminPasswordText + " ", "wrong" })
         {
-            var result = await restorer.RestoreAsync(empty.Name, password, "test");
-            Assert.Equal(RestoreStatus.WrongPassword, result.Status);
+            var result = await restorer.RestoreAsync(empty.Name, BackupRig.AdminLogin, password, "test");
+            Assert.Equal(RestoreStatus.SignatureRefused, result.Status);
             Assert.Contains("Nothing was changed", result.Message);
         }
         Assert.Equal(["BP-KEEP-1"], await services.PackIdsAsync());
@@ -68,21 +68,24 @@ public class RestoreTests
     }
 
     [Fact]
-    public async Task Without_a_configured_admin_password_restore_is_disabled_with_a_message_that_says_how_to_enable_it()
+    public async Task A_restore_signed_by_someone_who_is_not_an_admin_or_with_a_PIN_is_refused_and_changes_nothing()
     {
         await using var database = TestDatabase.Create(DatabaseProvider.Sqlite);
-        await using var services = await BackupRig.StartAsync(database, new Dictionary<string, string?> { ["BatteryMes:Admin:PasswordHash"] = "" });
+        await using var services = await BackupRig.StartAsync(database);
+        var people = services.GetRequiredService<BatteryMes.Web.Features.Identity.PeopleDirectory>();
+        await people.AddAsync(new BatteryMes.Web.Features.Identity.NewPerson(TestPeople.Supervisor.Login, TestPeople.Supervisor.FullName, TestPeople.Supervisor.Roles, "4321", TestPeople.Supervisor.Password), "tests");
         var backups = services.GetRequiredService<BackupService>();
         var restorer = services.GetRequiredService<DatabaseRestorer>();
         var entry = (await backups.CreateAsync(BackupTrigger.Manual)).Entry!;
         await services.CreatePacksAsync("BP-KEEP-2");
 
-        var result = await restorer.RestoreAsync(entry.Name, "anything", "test");
+        var bySupervisor = await restorer.RestoreAsync(entry.Name, TestPeople.Supervisor.Login, TestPeople.Supervisor.Password, "test");
+        var withPin = await restorer.RestoreAsync(entry.Name, TestPeople.Supervisor.Login, "4321", "test");
 
-        Assert.False(restorer.IsEnabled);
-        Assert.Equal(RestoreStatus.Disabled, result.Status);
-        Assert.Contains("BatteryMes:Admin:PasswordHash", result.Message);
-        Assert.Contains("hash-password", result.Message);
+        Assert.Equal(RestoreStatus.SignatureRefused, bySupervisor.Status);
+        Assert.Contains("Admin role", bySupervisor.Message);
+        Assert.Equal(RestoreStatus.SignatureRefused, withPin.Status);
+        Assert.Contains("password, not a PIN", withPin.Message);
         Assert.Equal(["BP-KEEP-2"], await services.PackIdsAsync());
     }
 
@@ -109,8 +112,8 @@ public class RestoreTests
             SnapshotFile.Execute(connection, "INSERT INTO \"__EFMigrationsHistory\" VALUES ('29990101000000_FromTheFuture', '99.0.0');");
         }
 
-        var truncatedResult = await restorer.RestoreAsync(Path.GetFileName(truncated), BackupRig.AdminPasswordText, "test");
-        var newerResult = await restorer.RestoreAsync(Path.GetFileName(newer), BackupRig.AdminPasswordText, "test");
+        var truncatedResult = await restorer.RestoreAsync(Path.GetFileName(truncated), BackupRig.AdminLogin, BackupRig.AdminPasswordText, "test");
+        var newerResult = await restorer.RestoreAsync(Path.GetFileName(newer), BackupRig.AdminLogin, BackupRig.AdminPasswordText, "test");
 
         Assert.Equal(RestoreStatus.Refused, truncatedResult.Status);
         Assert.Contains("live data is unchanged", truncatedResult.Message);
@@ -134,12 +137,12 @@ public class RestoreTests
         Task<RestoreResult> first;
         try
         {
-            first = Task.Run(() => restorer.RestoreAsync(entry.Name, BackupRig.AdminPasswordText, "admin 1"));
+            first = Task.Run(() => restorer.RestoreAsync(entry.Name, BackupRig.AdminLogin, BackupRig.AdminPasswordText, "admin 1"));
             // Wait until the first restore is under way: a second one started earlier would take the lock itself
             // and then wait at the snapshot lock this test holds, forever.
             await BackupRig.EventuallyAsync(() => Task.FromResult(restorer.IsRunning), "the first restore under way");
 
-            var second = await restorer.RestoreAsync(entry.Name, BackupRig.AdminPasswordText, "admin 2");
+            var second = await restorer.RestoreAsync(entry.Name, BackupRig.AdminLogin, BackupRig.AdminPasswordText, "admin 2");
 
             Assert.Equal(RestoreStatus.Busy, second.Status);
             Assert.Contains("Another restore is running", second.Message);
@@ -160,6 +163,6 @@ public class RestoreTests
         await services.GetRequiredService<BackupService>().CreateAsync(BackupTrigger.Manual);
 
         foreach (var name in new[] { "../battery_mes.db", "manual/../../battery_mes.db", database.ConnectionString[12..], "battery_mes.db" })
-            Assert.Equal(RestoreStatus.NotFound, (await restorer.RestoreAsync(name, BackupRig.AdminPasswordText, "test")).Status);
+            Assert.Equal(RestoreStatus.NotFound, (await restorer.RestoreAsync(name, BackupRig.AdminLogin, BackupRig.AdminPasswordText, "test")).Status);
     }
 }

@@ -58,7 +58,7 @@ public class RestoreUnderSavesTests
             }
         });
 
-        var result = await restorer.RestoreAsync(backup.Name, BackupRig.AdminPasswordText, "fault test");
+        var result = await restorer.RestoreAsync(backup.Name, BackupRig.AdminLogin, BackupRig.AdminPasswordText, "fault test");
         restoreDone.SetResult();
         await saving.WaitAsync(TimeSpan.FromMinutes(2));
 

@@ -152,7 +152,7 @@ public class PackFormTests
             {
                 await SeedAsync(app);
                 Assert.True((await app.GetRequiredService<Web.Features.DataEntry.PackRecorder>().SaveStageAsync(new Web.Features.DataEntry.StageSave(PackId, 2,
-                    [new Web.Features.DataEntry.CheckInput("2.6.3", QcResult.NotOk, QcResult.Ok)], null, null, null), Person)).Succeeded);
+                    [new Web.Features.DataEntry.CheckInput("2.6.3", QcResult.NotOk, QcResult.Ok)]), Person)).Succeeded);
             }
             var state = app.GetRequiredService<FormTemplateStore>().Current;
             using var file = new MemoryStream();

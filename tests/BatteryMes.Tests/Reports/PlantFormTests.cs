@@ -56,7 +56,7 @@ public class PlantFormTests
         var inputs = stage.Checks.Select(c => notOkOnY.Contains(c.Code)
             ? new CheckInput(c.Code, QcResult.Ok, QcResult.NotOk, Measured(c, true), Measured(c, false))
             : new CheckInput(c.Code, QcResult.Ok, QcResult.Ok, Measured(c, true), Measured(c, true))).ToList();
-        var saved = await services.GetRequiredService<PackRecorder>().SaveStageAsync(new StageSave(packId, stage.Number, inputs, "Ravi", "Meena", null), Person);
+        var saved = await services.GetRequiredService<PackRecorder>().SaveStageAsync(new StageSave(packId, stage.Number, inputs), Person);
         Assert.True(saved.Succeeded, saved.Message);
     }
 
@@ -154,7 +154,7 @@ public class PlantFormTests
         // Stage 6 first: a NOT OK in stage 1 stops later stages from being recorded.
         await SaveStageAsync(factory.Services, "BP-2026-0017", route.GetStage(6), ["6.1.3", "7.1.2"]);
         Assert.True((await recorder.SaveStageAsync(new StageSave("BP-2026-0017", 1,
-            [new CheckInput("1.1.1", QcResult.Ok, QcResult.Ok, 3.59, 3.59), new CheckInput("1.1.2", QcResult.NotOk, QcResult.Ok, 13.9, 12)], "Ravi", "Meena", "+2 cells replaced"), Person)).Succeeded);
+            [new CheckInput("1.1.1", QcResult.Ok, QcResult.Ok, 3.59, 3.59), new CheckInput("1.1.2", QcResult.NotOk, QcResult.Ok, 13.9, 12)], "+2 cells replaced"), Person)).Succeeded);
 
         using var workbook = await DownloadAsync(client, "BP-2026-0017");
         var sheet = workbook.Worksheet(1);
