@@ -1,5 +1,6 @@
 using BatteryMes.Web.Configuration;
 using BatteryMes.Web.Data;
+using BatteryMes.Web.Features.Identity;
 using BatteryMes.Web.Features.LiveUpdates;
 using Microsoft.EntityFrameworkCore;
 
@@ -45,6 +46,7 @@ public static class BackupCommandLine
         builder.Services.AddBatteryMesOptions();
         builder.Services.AddMesDatabase(database, home);
         builder.Services.AddSingleton<PackChangeFeed>();
+        builder.Services.AddPeople();
         builder.Services.AddBackupServices();
         await using var app = builder.Build();
         var services = app.Services;
