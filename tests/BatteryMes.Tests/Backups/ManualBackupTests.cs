@@ -54,9 +54,9 @@ public class ManualBackupTests
         HttpResponseMessage second;
         try
         {
-            first = client.PostAsync("/api/backups", null);
+            first = client.PostAsJsonAsync("/api/backups", new { });
             await BackupRig.EventuallyAsync(() => Task.FromResult(backups.ManualRunning), "the first manual backup to start");
-            second = await client.PostAsync("/api/backups", null);
+            second = await client.PostAsJsonAsync("/api/backups", new { });
         }
         finally
         {
@@ -68,7 +68,7 @@ public class ManualBackupTests
         Assert.Equal("A backup is already running", problem.GetProperty("title").GetString());
         Assert.Contains("A backup is already running", problem.GetProperty("detail").GetString());
         Assert.Equal(HttpStatusCode.Created, (await first).StatusCode);
-        Assert.Equal(HttpStatusCode.Created, (await client.PostAsync("/api/backups", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync("/api/backups", new { })).StatusCode);
         Assert.Equal(2, backups.Catalog.List().Count(e => e.Trigger == BackupTrigger.Manual));
     }
 

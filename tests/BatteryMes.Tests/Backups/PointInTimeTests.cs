@@ -39,7 +39,9 @@ public class PointInTimeTests
         clock.UtcNow = Morning.AddHours(2).AddMinutes(5);
         await services.CreatePacksAsync("PIT-3");
         Assert.True((await recorder.SaveStageAsync(services.AllOk("PIT-2", 1), BackupRig.Technician("Ten o'clock"))).Succeeded);
-        Assert.True((await recorder.SaveStageAsync(services.AllOk("PIT-1", 1), BackupRig.Technician("Ten o'clock"))).Succeeded);
+        // The technician is whoever saves, but a save that changes no value is no save: this one changes the remarks.
+        var tenOClock = await recorder.SaveStageAsync(services.AllOk("PIT-1", 1) with { Remarks = "Rechecked at ten" }, BackupRig.Technician("Ten o'clock"));
+        Assert.True(tenOClock.Succeeded, tenOClock.Message);
         clock.UtcNow = Morning.AddHours(2).AddMinutes(10);
         var ten = (await backups.CreateAsync("saved")).Entry!;
         clock.UtcNow = Morning.AddHours(2).AddMinutes(30);
@@ -81,7 +83,7 @@ public class PointInTimeTests
         await using var app = new MesAppFactory(database, new Dictionary<string, string?> { ["BatteryMes:Backups:MinimumSecondsBetweenSnapshots"] = "0" });
         using var client = app.CreateClient();
         Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync("/api/packs", new { packId = "PIT-API-1" })).StatusCode);
-        var manual = await (await client.PostAsync("/api/backups", null)).Content.ReadFromJsonAsync<JsonElement>();
+        var manual = await (await client.PostAsJsonAsync("/api/backups", new { })).Content.ReadFromJsonAsync<JsonElement>();
         var manualName = manual.GetProperty("name").GetString()!;
         var manualAt = manual.GetProperty("createdUtc").GetDateTime();
         await Faults.BackupDiskFaultTests.WaitUntilIdleAsync(app);

@@ -22,8 +22,11 @@ public class PostgresSnapshotTests
         await services.CreatePacksAsync("BP-SNAP-1", "BP-SNAP-2", "BP-SNAP-3");
         Assert.True((await recorder.SaveStageAsync(services.AllOk("BP-SNAP-1", 1), BackupRig.Technician("Zoë \"Q\" O'Neil"))).Succeeded);
         var withNotOk = services.AllOk("BP-SNAP-2", 1);
-        withNotOk = withNotOk with { Results = [withNotOk.Results[0] with { ModuleX = QcResult.NotOk }, .. withNotOk.Results.Skip(1)], Remarks = "Line 1\nLine 2, ünïcode" };
-        Assert.True((await recorder.SaveStageAsync(withNotOk, Actor.System)).Succeeded);
+        // NOT OK with a value outside the limits, so the result agrees with its evidence (no deviation).
+        var notOkCheck = services.GetRequiredService<ProcessRoute>().FindCheck(withNotOk.Results[0].CheckCode)!;
+        withNotOk = withNotOk with { Results = [withNotOk.Results[0] with { ModuleX = QcResult.NotOk, MeasuredX = notOkCheck.Limits!.Max!.Value + 0.01 }, .. withNotOk.Results.Skip(1)], Remarks = "Line 1\nLine 2, ünïcode" };
+        var savedNotOk = await recorder.SaveStageAsync(withNotOk, Actor.System);
+        Assert.True(savedNotOk.Succeeded, savedNotOk.Message);
         await using (var db = await services.OpenAsync())
         {
             db.ProductionTargets.Add(new ProductionTarget { EffectiveFrom = new DateOnly(2026, 2, 28), PacksPerDay = 120, SetBy = null, SetUtc = new DateTime(2026, 2, 27, 23, 59, 59, 123, 456, DateTimeKind.Utc) });

@@ -158,7 +158,7 @@ public class DataEntryApiTests
         Assert.Equal(HttpStatusCode.OK, third.StatusCode);
         Assert.Equal(third.Headers.ETag!.Tag, (await api.Client.GetAsync("/api/packs/BP-1/stages/1")).Headers.ETag!.Tag);
 
-        var all = new[] { "1.1.1", "1.1.2", "1.2.1", "1.2.2", "1.2.3" }.Select(c => new { checkCode = c, moduleX = "OK", moduleY = "N/A" }).ToArray();
+        var all = AllOfStageOne();
         Assert.Equal(HttpStatusCode.OK, (await api.PutAsync("BP-1", 1, new { results = all }, third.Headers.ETag!.Tag)).StatusCode);
         var done = await api.CompleteAsync("BP-1", 1);
         Assert.Equal(HttpStatusCode.OK, done.StatusCode);
@@ -196,7 +196,7 @@ public class DataEntryApiTests
         Assert.Equal(HttpStatusCode.Conflict, early.StatusCode);
         Assert.Contains("Module X still missing", await early.Content.ReadAsStringAsync());
 
-        var all = new[] { "1.1.1", "1.1.2", "1.2.1", "1.2.2", "1.2.3" }.Select(c => new { checkCode = c, moduleX = "OK", moduleY = "N/A" }).ToArray();
+        var all = AllOfStageOne();
         var full = await api.PutAsync("BP-1", 1, new { results = all });
         Assert.True((await full.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("canComplete").GetBoolean());
         var done = await api.CompleteAsync("BP-1", 1);
@@ -251,6 +251,16 @@ public class DataEntryApiTests
         Assert.Contains("/api/packs/{packId}/stages/{stageNumber}", paths);
         Assert.Contains("/api/packs/{packId}/stages/{stageNumber}/complete", paths);
         Assert.Contains("/api/packs/{packId}/history", paths);
+    }
+
+    /// <summary>Every check of stage 1: Module X OK (with an in-limit measured value where the check requires one), Module Y N/A.</summary>
+    private static object[] AllOfStageOne()
+    {
+        var inLimits = new Dictionary<string, double> { ["1.1.1"] = 3.59, ["1.1.2"] = 12.0 };
+        return new[] { "1.1.1", "1.1.2", "1.2.1", "1.2.2", "1.2.3" }
+            .Select(c => inLimits.TryGetValue(c, out var value)
+                ? (object)new { checkCode = c, moduleX = "OK", moduleY = "N/A", measuredX = value }
+                : new { checkCode = c, moduleX = "OK", moduleY = "N/A" }).ToArray();
     }
 
     private static JsonElement Result(JsonElement stage, string code) =>

@@ -32,10 +32,13 @@ public class StageRowWriterTests
         var measurable = stage.Checks.First(c => c.IsMeasurable);
         clock.UtcNow = FirstSaveAt;
 
+        // OK needs an in-limit value wherever the check requires one; N/A needs none (a value typed for it is still kept).
+        var inLimit = TestChecks.InLimits(measurable)!.Value;
+        var others = stage.Checks.Where(c => c != measurable && c.RequiresValue).ToDictionary(c => c.Code, c => TestChecks.InLimits(c));
         var saved = await recorder.SaveStageAsync(new StageSave("BP-W1", stage.Number,
             stage.Checks.Select(c => c == measurable
-                ? new CheckInput(c.Code, QcResult.Ok, QcResult.NotApplicable, 3.25, 4.5)
-                : new CheckInput(c.Code, QcResult.Ok, QcResult.NotApplicable)).ToList(),
+                ? new CheckInput(c.Code, QcResult.Ok, QcResult.NotApplicable, inLimit, 4.5)
+                : new CheckInput(c.Code, QcResult.Ok, QcResult.NotApplicable, others.GetValueOrDefault(c.Code))).ToList(),
             Remarks: "O'Brien said {0} \"fine\"; -- DROP TABLE \"Packs\""), Asha);
 
         Assert.True(saved.Succeeded, saved.Message);
@@ -50,19 +53,19 @@ public class StageRowWriterTests
         Assert.Equal(stage.Checks.Select(c => c.Code).Order(), record.Results.Select(r => r.CheckCode).Order());
         Assert.All(record.Results, r => Assert.Equal((QcResult.Ok, QcResult.NotApplicable, FirstSaveAt), (r.ModuleX, r.ModuleY, r.UpdatedUtc)));
         var measured = record.Results.Single(r => r.CheckCode == measurable.Code);
-        Assert.Equal((3.25, 4.5), (measured.MeasuredX!.Value, measured.MeasuredY!.Value));
-        Assert.All(record.Results.Where(r => r != measured), r => Assert.Equal((null, null), (r.MeasuredX, r.MeasuredY)));
+        Assert.Equal((inLimit, 4.5), (measured.MeasuredX!.Value, measured.MeasuredY!.Value));
+        Assert.All(record.Results.Where(r => r != measured), r => Assert.Equal((others.GetValueOrDefault(r.CheckCode), (double?)null), (r.MeasuredX, r.MeasuredY)));
 
         var pack = await db.Packs.AsNoTracking().SingleAsync(p => p.PackId == "BP-W1");
         Assert.Equal((PackStatus.InProcess, stage.Number, (DateTime?)null, FirstSaveAt), (pack.Status, pack.CurrentStage, pack.CompletedUtc, pack.UpdatedUtc));
 
         var audit = await db.AuditLog.AsNoTracking().Where(a => a.PackId == "BP-W1" && a.Action == "Save").ToListAsync();
-        Assert.Equal(stage.Checks.Count * 2 + 2 + 2, audit.Count);
+        Assert.Equal(stage.Checks.Count * 2 + 2 + others.Count + 2, audit.Count);
         Assert.All(audit, a => Assert.Equal((FirstSaveAt, (int?)stage.Number, "Asha", "asha", "10.0.0.5", (string?)null),
             (a.AtUtc, a.StageNumber, a.User, a.UserLogin, a.Client, a.Reason)));
         // Nothing was stored before: an empty result reads "" and an absent value or text null, as the old tracked writes had it.
         Assert.All(audit, a => Assert.Equal(a.Field.StartsWith("Module", StringComparison.Ordinal) ? "" : null, a.OldValue));
-        Assert.Contains(audit, a => (a.CheckCode, a.Field, a.NewValue) == (measurable.Code, "Measured X", "3.25"));
+        Assert.Contains(audit, a => (a.CheckCode, a.Field, a.NewValue) == (measurable.Code, "Measured X", QcJudging.Format(inLimit)));
         Assert.Contains(audit, a => (a.CheckCode, a.Field, a.NewValue) == (measurable.Code, "Module Y", "N/A"));
         Assert.Contains(audit, a => (a.CheckCode, a.Field, a.NewValue) == (null, "Technician", "Asha"));
         Assert.DoesNotContain(audit, a => a.Field == "QC inspector");
@@ -79,14 +82,15 @@ public class StageRowWriterTests
         var stage = app.GetRequiredService<ProcessRoute>().Stages[0];
         Assert.True((await recorder.CreatePackAsync("BP-W2", null, null, Asha)).Succeeded);
         var first = await recorder.SaveStageAsync(new StageSave("BP-W2", stage.Number,
-            stage.Checks.Select(c => new CheckInput(c.Code, QcResult.Ok, QcResult.Ok)).ToList(), Remarks: "first pass"), Asha);
+            TestChecks.Passing(stage), Remarks: "first pass"), Asha);
         Assert.True(first.Succeeded, first.Message);
         long[] rowIds;
         await using (var db = await app.OpenAsync())
             rowIds = await db.CheckResults.AsNoTracking().OrderBy(r => r.Id).Select(r => r.Id).ToArrayAsync();
         clock.UtcNow = SecondSaveAt;
 
-        var (changed, untouched) = (stage.Checks[1].Code, stage.Checks[0].Code);
+        // The changed check has no limits, so NOT OK needs no value; the untouched one keeps its stored in-limit value.
+        var (changed, untouched) = (stage.Checks.First(c => c.Limits is null).Code, stage.Checks[0].Code);
         var second = await recorder.SaveStageAsync(new StageSave("BP-W2", stage.Number,
             [new CheckInput(changed, ModuleY: QcResult.NotOk), new CheckInput(untouched, QcResult.Ok)], Remarks: ""), Ben);
 

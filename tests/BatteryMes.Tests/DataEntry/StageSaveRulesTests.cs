@@ -25,14 +25,17 @@ public class StageSaveRulesTests
         await recorder.CreatePackAsync("BP-B1", null, null, Asha);
         // Stage 2 takes its NOT OK first (nothing blocks it yet); stage 1's NOT OK comes after, as in rework.
         Assert.True((await recorder.SaveStageAsync(new StageSave("BP-B1", second.Number, [new CheckInput(second.Checks[0].Code, ModuleX: QcResult.NotOk)]), Asha)).Succeeded);
-        Assert.True((await recorder.SaveStageAsync(new StageSave("BP-B1", first.Number, [new CheckInput(first.Checks[1].Code, ModuleX: QcResult.Ok, ModuleY: QcResult.NotOk)]), Asha)).Succeeded);
+        // That check requires a measured value: OK with an in-limit one, NOT OK with one above the limits.
+        var measured = first.Checks[1];
+        var (inLimit, outOfLimit) = (TestChecks.InLimits(measured)!.Value, measured.Limits!.Max!.Value + 1);
+        Assert.True((await recorder.SaveStageAsync(new StageSave("BP-B1", first.Number, [new CheckInput(measured.Code, ModuleX: QcResult.Ok, ModuleY: QcResult.NotOk, MeasuredX: inLimit, MeasuredY: outOfLimit)]), Asha)).Succeeded);
 
         var blocked = await recorder.SaveStageAsync(new StageSave("BP-B1", third.Number, [new CheckInput(third.Checks[0].Code, ModuleX: QcResult.Ok)]), Asha);
 
         Assert.Equal(RecordingStatus.Blocked, blocked.Status);
         Assert.Equal(new Blocker(first.Number, first.Name, first.Checks[1].Code, Module.Y), blocked.Blocker);
 
-        await recorder.SaveStageAsync(new StageSave("BP-B1", first.Number, [new CheckInput(first.Checks[1].Code, ModuleY: QcResult.Ok)]), Asha);
+        Assert.True((await recorder.SaveStageAsync(new StageSave("BP-B1", first.Number, [new CheckInput(measured.Code, ModuleY: QcResult.Ok, MeasuredY: inLimit)]), Asha)).Succeeded);
         var stillBlocked = await recorder.SaveStageAsync(new StageSave("BP-B1", third.Number, [new CheckInput(third.Checks[0].Code, ModuleX: QcResult.Ok)]), Asha);
         Assert.Equal(new Blocker(second.Number, second.Name, second.Checks[0].Code, Module.X), stillBlocked.Blocker);
 
@@ -51,7 +54,7 @@ public class StageSaveRulesTests
         var route = app.GetRequiredService<ProcessRoute>();
         var (first, second) = (route.Stages[0], route.Stages[1]);
         await recorder.CreatePackAsync("BP-S1", null, null, Asha);
-        var full = first.Checks.Select(c => new CheckInput(c.Code, ModuleX: QcResult.Ok, ModuleY: QcResult.Ok)).ToList();
+        var full = TestChecks.Passing(first);
         Assert.True((await recorder.SaveStageAsync(new StageSave("BP-S1", first.Number, full), Asha)).Succeeded);
         Assert.True((await recorder.CompleteStageAsync("BP-S1", first.Number, Asha)).Succeeded);
 

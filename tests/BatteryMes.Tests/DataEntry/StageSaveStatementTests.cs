@@ -34,14 +34,17 @@ public class StageSaveStatementTests
 
         // 1: a new stage record with one check row; 2: another pack, new record, two rows with awkward measured values;
         // 3: the first pack again, stored record, other rows; 4: text only, no check row.
+        // The values agree with their results (OK inside the limits, NOT OK outside them): awkward doubles near the bounds.
+        var (lo, hi1) = (measurable[0].Limits!.Min!.Value, measurable[1].Limits!.Max!.Value);
+        var (firstX, tinyX, longY, thirdY, aboveY) = (lo + (0.1 + 0.2) / 100, lo + 1e-7, lo + 0.0112345678901234567, lo + 2.0 / 300, hi1 + 1.0 / 3000);
         var saves = new (string Pack, StageSave Save, Actor Actor)[]
         {
-            ("BP-S1", new StageSave("BP-S1", stage.Number, [new CheckInput(measurable[0].Code, QcResult.Ok, MeasuredX: 0.1 + 0.2)]), Asha),
+            ("BP-S1", new StageSave("BP-S1", stage.Number, [new CheckInput(measurable[0].Code, QcResult.Ok, MeasuredX: firstX)]), Asha),
             ("BP-S2", new StageSave("BP-S2", stage.Number,
-                [new CheckInput(measurable[0].Code, QcResult.Ok, QcResult.Ok, 1e-7, 123456.78901234567), new CheckInput(measurable[1].Code, QcResult.NotApplicable, QcResult.NotOk, MeasuredX: -0.0001)],
+                [new CheckInput(measurable[0].Code, QcResult.Ok, QcResult.Ok, tinyX, longY), new CheckInput(measurable[1].Code, QcResult.NotApplicable, QcResult.NotOk, -0.0001, aboveY)],
                 Remarks: "{0} \"quoted\" \\ back-slash, ünïcode, [\"json\"]"), Ben),
             ("BP-S1", new StageSave("BP-S1", stage.Number,
-                [new CheckInput(plain[0].Code, QcResult.Ok, QcResult.Ok), new CheckInput(measurable[0].Code, ModuleY: QcResult.Ok, MeasuredY: 2.0 / 3)]), Ben),
+                [new CheckInput(plain[0].Code, QcResult.Ok, QcResult.Ok), new CheckInput(measurable[0].Code, ModuleY: QcResult.Ok, MeasuredY: thirdY)]), Ben),
             ("BP-S1", new StageSave("BP-S1", stage.Number, [], Remarks: "text only"), Asha),
         };
         for (var i = 0; i < saves.Length; i++)
@@ -58,26 +61,26 @@ public class StageSaveStatementTests
         Assert.Equal((3, "Asha", (string?)null, "text only", At.AddMinutes(3)), (first.Version, first.Technician, first.QcInspector, first.Remarks, first.UpdatedUtc));
         Assert.Equal((1, "{0} \"quoted\" \\ back-slash, ünïcode, [\"json\"]", StageStatus.QcNotOk, 1), (second.Version, second.Remarks, second.Status, second.NotOkCount));
         var m0 = first.Results.Single(r => r.CheckCode == measurable[0].Code);
-        Assert.Equal((QcResult.Ok, QcResult.Ok, 0.1 + 0.2, 2.0 / 3, At.AddMinutes(2)), (m0.ModuleX, m0.ModuleY, m0.MeasuredX!.Value, m0.MeasuredY!.Value, m0.UpdatedUtc));
+        Assert.Equal((QcResult.Ok, QcResult.Ok, firstX, thirdY, At.AddMinutes(2)), (m0.ModuleX, m0.ModuleY, m0.MeasuredX!.Value, m0.MeasuredY!.Value, m0.UpdatedUtc));
         Assert.Equal((QcResult.Ok, QcResult.Ok, (double?)null), (first.Results.Single(r => r.CheckCode == plain[0].Code).ModuleX, first.Results.Single(r => r.CheckCode == plain[0].Code).ModuleY, first.Results.Single(r => r.CheckCode == plain[0].Code).MeasuredX));
         Assert.Equal(2, first.Results.Count);
         var s0 = second.Results.Single(r => r.CheckCode == measurable[0].Code);
         var s1 = second.Results.Single(r => r.CheckCode == measurable[1].Code);
         // The measured values come back bit for bit.
-        Assert.Equal((1e-7, 123456.78901234567), (s0.MeasuredX!.Value, s0.MeasuredY!.Value));
-        Assert.Equal((QcResult.NotApplicable, QcResult.NotOk, -0.0001, (double?)null), (s1.ModuleX, s1.ModuleY, s1.MeasuredX!.Value, s1.MeasuredY));
+        Assert.Equal((tinyX, longY), (s0.MeasuredX!.Value, s0.MeasuredY!.Value));
+        Assert.Equal((QcResult.NotApplicable, QcResult.NotOk, -0.0001, aboveY), (s1.ModuleX, s1.ModuleY, s1.MeasuredX!.Value, s1.MeasuredY!.Value));
         Assert.Equal(PackStatus.QcIssues, (await db.Packs.AsNoTracking().SingleAsync(p => p.PackId == "BP-S2")).Status);
 
         // One audit row per changed field, in the order the save met them (ids rise with it), each with its own save's values.
         var audit = await db.AuditLog.AsNoTracking().Where(a => a.Action == "Save").OrderBy(a => a.Id).ToListAsync();
         var expected = new (string Pack, string? Code, string Field, string? Old, string? New, string User, int Minute)[]
         {
-            ("BP-S1", measurable[0].Code, "Measured X", null, "0.3", "Asha", 0),
+            ("BP-S1", measurable[0].Code, "Measured X", null, QcJudging.Format(firstX), "Asha", 0),
             ("BP-S1", measurable[0].Code, "Module X", "", "OK", "Asha", 0),
             ("BP-S1", null, "Technician", null, "Asha", "Asha", 0),
         };
         Assert.Equal(expected, audit.Take(3).Select(a => (a.PackId, a.CheckCode, a.Field, a.OldValue, a.NewValue, a.User!, (int)(a.AtUtc - At).TotalMinutes)).ToArray());
-        Assert.Equal(["Measured X", "Measured X", "Measured Y", "Module X", "Module X", "Module Y", "Module Y", "Remarks", "Technician"], audit.Where(a => a.PackId == "BP-S2").Select(a => a.Field).Order(StringComparer.Ordinal).ToArray());
+        Assert.Equal(["Measured X", "Measured X", "Measured Y", "Measured Y", "Module X", "Module X", "Module Y", "Module Y", "Remarks", "Technician"], audit.Where(a => a.PackId == "BP-S2").Select(a => a.Field).Order(StringComparer.Ordinal).ToArray());
         Assert.All(audit.Where(a => a.PackId == "BP-S2"), a => Assert.Equal(("Ben", "ben", "10.0.0.9", (int?)stage.Number, At.AddMinutes(1)), (a.User, a.UserLogin, a.Client, a.StageNumber, a.AtUtc)));
         Assert.Equal([(null, "Remarks", null, "text only"), (null, "Technician", "Ben", "Asha")],
             audit.Where(a => a.AtUtc == At.AddMinutes(3)).Select(a => (a.CheckCode, a.Field, a.OldValue, a.NewValue)).OrderBy(a => a.Field).ToArray());
@@ -96,7 +99,7 @@ public class StageSaveStatementTests
             var packId = $"BP-C{round}";
             Assert.True((await recorder.CreatePackAsync(packId, null, null, Asha)).Succeeded);
             var results = await Task.WhenAll(
-                Task.Run(() => recorder.SaveStageAsync(new StageSave(packId, stage.Number, stage.Checks.Select(c => new CheckInput(c.Code, ModuleX: QcResult.Ok)).ToList()), Asha)),
+                Task.Run(() => recorder.SaveStageAsync(new StageSave(packId, stage.Number, stage.Checks.Select(c => new CheckInput(c.Code, ModuleX: QcResult.Ok, MeasuredX: TestChecks.InLimits(c))).ToList()), Asha)),
                 Task.Run(() => recorder.SaveStageAsync(new StageSave(packId, stage.Number, stage.Checks.Select(c => new CheckInput(c.Code, ModuleY: QcResult.NotApplicable)).ToList()), Ben)));
             Assert.All(results, r => Assert.True(r.Succeeded, r.Message));
 
@@ -111,7 +114,8 @@ public class StageSaveStatementTests
             Assert.Equal(["Asha", "Ben"], technicians.Select(t => t.NewValue!).Order(StringComparer.Ordinal));
             Assert.Equal(stage.Checks.Count, record.Results.Count);
             Assert.All(record.Results, r => Assert.Equal((QcResult.Ok, QcResult.NotApplicable), (r.ModuleX, r.ModuleY)));
-            Assert.Equal(stage.Checks.Count * 2 + 2, await db.AuditLog.CountAsync(a => a.PackId == packId && a.Action == "Save"));
+            // One audit row per result, per in-limit value typed with OK, and per technician.
+            Assert.Equal(stage.Checks.Count * 2 + stage.Checks.Count(c => c.IsMeasurable) + 2, await db.AuditLog.CountAsync(a => a.PackId == packId && a.Action == "Save"));
         }
     }
 

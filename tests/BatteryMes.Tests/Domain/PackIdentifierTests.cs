@@ -10,7 +10,7 @@ public class PackIdentifierTests
     [InlineData("\u0002BP-2026-0001\u0003", "BP-2026-0001")]
     [InlineData("http://192.168.1.20:8501/entry/BP-2026-0001", "BP-2026-0001")]
     [InlineData("https://mes.plant.local/entry/BP-2026-0001?src=label#top", "BP-2026-0001")]
-    [InlineData("HTTP://mes/Entry/Test-006/", "Test-006")]
+    [InlineData("HTTP://mes/Entry/Test-006/", "TEST-006")]
     [InlineData("CON-0001", "CON-0001")]
     [InlineData("COM10", "COM10")]
     public void A_scan_yields_the_pack_id_from_a_bare_id_or_a_label_url(string scanned, string expected)

@@ -116,7 +116,7 @@ public class BackupDiskFaultTests
         var filler = disk.Fill(leaveBytes: 3 * 1024 * 1024);
         var free = disk.FreeBytes;
 
-        using var refused = await client.PostAsync("/api/backups", null);
+        using var refused = await client.PostAsJsonAsync("/api/backups", new { });
 
         Assert.Equal(HttpStatusCode.InsufficientStorage, refused.StatusCode);
         var problem = await refused.Content.ReadFromJsonAsync<JsonElement>();

@@ -55,7 +55,7 @@ public class BadInputSweepTests
         var baseline = await client.PutAsJsonAsync($"/api/packs/{packId}/stages/1", new
         {
             remarks = "Baseline before the sweep",
-            results = stage1.Checks.Select(c => new { checkCode = c.Code, moduleX = "OK", moduleY = "N/A" }),
+            results = stage1.Checks.Select(c => new { checkCode = c.Code, moduleX = "OK", moduleY = "N/A", measuredX = TestChecks.InLimits(c) }),
         });
         Assert.True(baseline.IsSuccessStatusCode, await baseline.Content.ReadAsStringAsync());
         var before = await SnapshotAsync(services, packId);

@@ -118,7 +118,8 @@ public class PostgresOutageTests
                     var body = new
                     {
                         remarks,
-                        results = stage.Checks.Select(c => new { checkCode = c.Code, moduleX = "OK", moduleY = "OK" }),
+                        // OK needs an in-limit measured value where the check has limits.
+                        results = stage.Checks.Select(c => new { checkCode = c.Code, moduleX = "OK", moduleY = "OK", measuredX = TestChecks.InLimits(c), measuredY = TestChecks.InLimits(c) }),
                     };
                     using var saved = await client.PutAsJsonAsync($"/api/packs/{packId}/stages/{stage.Number}", body, stop);
                     if (!await log.RecordAsync(saved)) { await Task.Delay(300, stop); break; }

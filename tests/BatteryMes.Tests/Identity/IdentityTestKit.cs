@@ -18,12 +18,14 @@ internal static class IdentityTestKit
     public static async Task CreatePackAsync(HttpClient client, string packId) =>
         Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync("/api/packs", new { packId })).StatusCode);
 
-    /// <summary>Saves the given checks of a stage (every check when none are named) OK on Module X and N/A on Module Y.</summary>
+    /// <summary>Saves the given checks of a stage (every check when none are named) OK on Module X, with an in-limit
+    /// measured value where the check has limits, and N/A on Module Y.</summary>
     public static async Task RecordAsync(MesAppFactory app, HttpClient client, string packId, int stage, params string[] checks)
     {
-        var codes = checks.Length > 0 ? checks : app.Services.GetRequiredService<ProcessRoute>().GetStage(stage).Checks.Select(c => c.Code).ToArray();
+        var route = app.Services.GetRequiredService<ProcessRoute>().GetStage(stage);
+        var codes = checks.Length > 0 ? checks : route.Checks.Select(c => c.Code).ToArray();
         var saved = await client.PutAsJsonAsync($"/api/packs/{packId}/stages/{stage}",
-            new { results = codes.Select(c => new { checkCode = c, moduleX = "OK", moduleY = "N/A" }) });
+            new { results = codes.Select(c => new { checkCode = c, moduleX = "OK", moduleY = "N/A", measuredX = route.FindCheck(c) is { } check ? TestChecks.InLimits(check) : null }) });
         Assert.True(saved.IsSuccessStatusCode, await saved.Content.ReadAsStringAsync());
     }
 

@@ -8,7 +8,7 @@ public class RoleRulesTests
     public static TheoryData<Capability, Role[]> Grants => new()
     {
         { Capability.View, [Role.Operator, Role.QcInspector, Role.Supervisor, Role.Admin] },
-        { Capability.RecordResults, [Role.Operator] },
+        { Capability.RecordResults, [Role.Operator, Role.QcInspector, Role.Supervisor] },
         { Capability.SignOff, [Role.QcInspector, Role.Supervisor] },
         { Capability.Supervise, [Role.Supervisor] },
         { Capability.PrintLabels, [Role.Supervisor, Role.Admin] },
@@ -35,7 +35,7 @@ public class RoleRulesTests
 
     [Theory]
     [InlineData(Capability.View, "Operator or QC inspector or Supervisor or Admin")]
-    [InlineData(Capability.RecordResults, "Operator")]
+    [InlineData(Capability.RecordResults, "Operator or QC inspector or Supervisor")]
     [InlineData(Capability.SignOff, "QC inspector or Supervisor")]
     [InlineData(Capability.Supervise, "Supervisor")]
     [InlineData(Capability.PrintLabels, "Supervisor or Admin")]

@@ -24,7 +24,7 @@ public class RequestGuardsTests
         await using var database = TestDatabase.Create(DatabaseProvider.Sqlite);
         await using var app = App(database);
         using var client = app.CreateClient();
-        (await client.PostAsync("/api/backups", null)).EnsureSuccessStatusCode();
+        (await client.PostAsJsonAsync("/api/backups", new { })).EnsureSuccessStatusCode();
         var backupName = (await client.GetFromJsonAsync<System.Text.Json.JsonElement[]>("/api/backups"))![0].GetProperty("name").GetString();
         var heavy = new Func<Task<HttpResponseMessage>>[]
         {
