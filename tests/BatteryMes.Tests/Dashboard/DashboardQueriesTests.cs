@@ -54,7 +54,8 @@ public class DashboardQueriesTests
         Assert.Equal(combinations.Count, page.TotalCount);
         foreach (var (x, y) in combinations)
         {
-            var row = Assert.Single(page.Rows, r => r.PackId == $"BP-{x}-{y}");
+            // Pack IDs are stored in their canonical upper case form.
+            var row = Assert.Single(page.Rows, r => r.PackId == $"BP-{x}-{y}".ToUpperInvariant());
             var (stage, pack) = Expected(x, y);
             Assert.True(stage == row.StageStatus(1), $"X={x.ToText()}, Y={y.ToText()}: stage shows {row.StageStatus(1).ToText()}, expected {stage.ToText()}");
             Assert.Equal(pack, row.Status);

@@ -1,3 +1,4 @@
+using BatteryMes.Tests.Infrastructure;
 using BatteryMes.Web.Domain;
 using BatteryMes.Web.Features.DataEntry;
 
@@ -22,18 +23,36 @@ public static class DashboardTestData
         Assert.True(created.Succeeded, created.Message);
     }
 
-    /// <summary>Every check of the stage with the given results for both modules.</summary>
+    /// <summary>Every check of the stage with the given results for both modules; where the check has limits, each
+    /// result carries a measured value that agrees with it (in limits for OK, out of limits for NOT OK).</summary>
     public static async Task SaveStageAsync(PackRecorder recorder, ProcessRoute route, string packId, int stageNumber,
         QcResult x = QcResult.Ok, QcResult y = QcResult.Ok, Func<QcCheck, (QcResult? X, QcResult? Y)>? perCheck = null)
     {
         var inputs = route.GetStage(stageNumber).Checks.Select(c =>
         {
             var (cx, cy) = perCheck?.Invoke(c) ?? (x, y);
-            return new CheckInput(c.Code, cx, cy);
+            return new CheckInput(c.Code, cx, cy, ValueFor(c, cx), ValueFor(c, cy));
         }).ToList();
         var saved = await recorder.SaveStageAsync(new StageSave(packId, stageNumber, inputs), Tech);
         Assert.True(saved.Succeeded, saved.Message);
     }
+
+    /// <summary>A measured value that agrees with the result: in limits for OK, out of limits for NOT OK, none otherwise.</summary>
+    public static double? ValueFor(QcCheck check, QcResult? result) => result switch
+    {
+        QcResult.Ok => TestChecks.InLimits(check),
+        QcResult.NotOk => OutOfLimits(check),
+        _ => null,
+    };
+
+    /// <summary>A value outside the check's limits (above the top, or below a lone minimum).</summary>
+    public static double? OutOfLimits(QcCheck check) => check.Limits switch
+    {
+        null => null,
+        { Max: { } hi } => hi + Math.Max(1, Math.Abs(hi)),
+        { Min: { } lo } => lo - Math.Max(1, Math.Abs(lo)),
+        _ => null,
+    };
 
     public static async Task CompleteStageAsync(PackRecorder recorder, ProcessRoute route, string packId, int stageNumber)
     {

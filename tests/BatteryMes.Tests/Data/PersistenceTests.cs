@@ -83,7 +83,13 @@ public class PersistenceTests
                 {
                     var outcome = i % 2 == 0 ? QcResult.Ok : QcResult.NotApplicable;
                     results.Add(await recorder.SaveStageAsync(new StageSave($"BP-{(w + i) % 10}", stage.Number,
-                        stage.Checks.Select(c => new CheckInput(c.Code, w % 2 == 0 ? outcome : null, w % 2 == 1 ? outcome : null)).ToList()),
+                        stage.Checks.Select(c =>
+                        {
+                            // An OK on a check that requires a value carries an in-limit one; N/A needs none.
+                            var value = outcome == QcResult.Ok ? TestChecks.InLimits(c) : null;
+                            return new CheckInput(c.Code, w % 2 == 0 ? outcome : null, w % 2 == 1 ? outcome : null,
+                                w % 2 == 0 ? value : null, w % 2 == 1 ? value : null);
+                        }).ToList()),
                         new Actor($"Tech {w}", null, $"tech{w}")));
                 }
             }

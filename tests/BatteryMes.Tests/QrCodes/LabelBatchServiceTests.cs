@@ -81,7 +81,8 @@ public sealed class LabelBatchServiceTests
         }, requestBaseUrl: null);
 
         Assert.Equal(LabelBatchOutcome.Generated, result.Outcome);
-        Assert.Equal(["PK-A1", "pk_b.2", "Z9"], result.Batch!.Labels.Select(l => LabelDecoding.Decode(File.ReadAllBytes(Path.Combine(result.Batch.Folder, l.FileName)))));
+        // Listed IDs are trimmed and made canonical (upper case) before they are encoded.
+        Assert.Equal(["PK-A1", "PK_B.2", "Z9"], result.Batch!.Labels.Select(l => LabelDecoding.Decode(File.ReadAllBytes(Path.Combine(result.Batch.Folder, l.FileName)))));
         Assert.Equal(200, result.Plan.WidthPixels); // 25 mm at 203 DPI
         var manifest = await labels.ReadBatchAsync(result.Batch.BatchId);
         Assert.NotNull(manifest);

@@ -33,7 +33,7 @@ public class CsvStreamingTests
 
         // The export is under way and its client is not reading: a save to a pack it has not reached yet goes through.
         var saved = await app.GetRequiredService<PackRecorder>()
-            .SaveStageAsync(new StageSave(last, 1, [new CheckInput("1.1.1", QcResult.Ok, QcResult.Ok)]), ReportsTestKit.Person)
+            .SaveStageAsync(new StageSave(last, 1, [TestChecks.Passing(app.GetRequiredService<ProcessRoute>(), "1.1.1")]), ReportsTestKit.Person)
             .WaitAsync(TimeSpan.FromSeconds(10));
         Assert.True(saved.Succeeded, saved.Message);
         client.Release();
@@ -66,7 +66,7 @@ public class CsvStreamingTests
             Assert.Equal(0, await BusyConnectionsAsync(app));
         }
         var saved = await app.GetRequiredService<PackRecorder>()
-            .SaveStageAsync(new StageSave(last, 1, [new CheckInput("1.1.1", QcResult.Ok, QcResult.Ok)]), ReportsTestKit.Person)
+            .SaveStageAsync(new StageSave(last, 1, [TestChecks.Passing(app.GetRequiredService<ProcessRoute>(), "1.1.1")]), ReportsTestKit.Person)
             .WaitAsync(TimeSpan.FromSeconds(10));
         Assert.True(saved.Succeeded, saved.Message);
     }

@@ -28,7 +28,7 @@ public class ExportQueryAndPackageTests
         var recorder = app.GetRequiredService<PackRecorder>();
         Assert.True((await recorder.CreatePackAsync("BP-2", null, null, Person)).Succeeded);
         Assert.True((await recorder.CreatePackAsync("XP-3", "MX-3", null, Person)).Succeeded);
-        Assert.True((await recorder.SaveStageAsync(new StageSave("XP-3", 1, [new CheckInput("1.1.1", QcResult.NotOk, QcResult.Ok)]), new Actor("Ananya", "10.0.0.9", "ananya"))).Succeeded);
+        Assert.True((await recorder.SaveStageAsync(new StageSave("XP-3", 1, [new CheckInput("1.1.1", QcResult.NotOk, QcResult.Ok, 3.71, 3.59)]), new Actor("Ananya", "10.0.0.9", "ananya"))).Succeeded);
         var today = DateOnly.FromDateTime(app.GetRequiredService<PlantClock>().LocalNow);
         var checks = app.GetRequiredService<ProcessRoute>().AllChecks.Count();
 

@@ -25,7 +25,8 @@ public class MasterPackSheetsTests
             Assert.True((await recorder.CreatePackAsync(ids[i], $"MX-{i}", $"MY-{i}", Person)).Succeeded);
             Assert.True((await recorder.SaveStageAsync(new StageSave(ids[i], 1,
             [
-                new CheckInput("1.1.1", QcResult.Ok, i % 2 == 0 ? QcResult.NotOk : QcResult.Ok, 3.5 + i / 100.0, null),
+                // 1.1.1 requires a value (3.58 V to 3.6 V): X OK in limits, a different value per pack; Y NOT OK out of limits or OK in limits.
+                new CheckInput("1.1.1", QcResult.Ok, i % 2 == 0 ? QcResult.NotOk : QcResult.Ok, ModuleX(i), i % 2 == 0 ? 3.7 : 3.59),
                 new CheckInput("1.2.1", QcResult.Ok, QcResult.NotApplicable),
             ], $"remark <{i}> & more"), new Actor($"Tech {i}", "10.0.0.7", $"tech{i}"))).Succeeded);
             await SetInspectorAsync(app, ids[i], 1, $"=QC {i}");
@@ -44,8 +45,8 @@ public class MasterPackSheetsTests
             var sheet = workbook.Worksheet(ids[i]);
             Assert.Equal(ids[i], sheet.Cell("J6").GetString());
             Assert.Contains($"MX-{i} & MY-{i}", sheet.CellsUsed().Select(c => c.GetString()).Single(t => t.StartsWith("Pack : ", StringComparison.Ordinal)));
-            Assert.Equal($"OK ({3.5 + i / 100.0:0.###} V)", Value(sheet, "1.1.1", "Module X QC Result"));
-            Assert.Equal(i % 2 == 0 ? "NOT OK" : "OK", Value(sheet, "1.1.1", "Module Y QC Result"));
+            Assert.Equal($"OK ({ModuleX(i):0.###} V)", Value(sheet, "1.1.1", "Module X QC Result"));
+            Assert.Equal(i % 2 == 0 ? "NOT OK (3.7 V)" : "OK (3.59 V)", Value(sheet, "1.1.1", "Module Y QC Result"));
             Assert.Equal("N/A", Value(sheet, "1.2.1", "Module Y QC Result"));
             Assert.Equal($"Tech {i}", Value(sheet, "1.2.1", "Technician Name/sign"));
             Assert.Equal($"=QC {i}", Value(sheet, "1.1.1", "QC Name/Sign"));
@@ -58,4 +59,7 @@ public class MasterPackSheetsTests
             Assert.Equal(form.PageSetup.LastRowToRepeatAtTop, sheet.PageSetup.LastRowToRepeatAtTop);
         }
     }
+
+    /// <summary>Module X's in-limit value of check 1.1.1 on the i-th pack.</summary>
+    private static double ModuleX(int i) => Math.Round(3.581 + i * 0.003, 3);
 }

@@ -51,7 +51,7 @@ public class PackFormTests
         Assert.Equal("", Value(sheet, "2.1.1", "Technician Name/sign"));
 
         // Pack-level part: one result column, combined; 8.6.1 is not recorded and must not take 8.6.10's result.
-        Assert.Equal("OK", Value(sheet, "8.6.10", "Pack QC Result", packLevel: true));
+        Assert.Equal("OK (1.5 N.m)", Value(sheet, "8.6.10", "Pack QC Result", packLevel: true));
         Assert.Equal("X: OK / Y: N/A", Value(sheet, "8.6.11", "Pack QC Result", packLevel: true));
         Assert.Equal("", Value(sheet, "8.6.1", "Pack QC Result", packLevel: true));
         Assert.Equal(clock.Format(stage7.StartedUtc, "yyyy-MM-dd"), Value(sheet, "8.6.10", "Date", packLevel: true));

@@ -265,7 +265,7 @@ public class PlantFormTests
         var sheet = workbook.Worksheet(1);
 
         Assert.Empty(factory.Services.GetRequiredService<FormTemplateStore>().Current.Problems);
-        Assert.Equal("OK", sheet.Cell(RowStartingWith(sheet, "8.6.10"), 12).GetString());
+        Assert.Equal("OK (1.5 N.m)", sheet.Cell(RowStartingWith(sheet, "8.6.10"), 12).GetString());
         Assert.Equal("X: OK / Y: N/A", sheet.Cell(RowStartingWith(sheet, "8.6.11"), 12).GetString());
         Assert.Equal("OK: 1.1.1 OK (3.595 V); 1.1.2 OK (12 mOhm)", sheet.Cell(RowStartingWith(sheet, "1.1.1"), 13).GetString());
         Assert.Equal(Technician, sheet.Cell(RowStartingWith(sheet, "1.1.1"), 16).GetString());
@@ -308,7 +308,7 @@ public class PlantFormTests
 
         var note = sheet.Cell("A1").GetString();
         Assert.StartsWith("Not on this form: 8.1.1 not recorded; ", note);
-        Assert.Contains("; 8.6.10 OK; 8.6.11 X: OK / Y: N/A; ", note);
+        Assert.Contains("; 8.6.10 OK (1.5 N.m); 8.6.11 X: OK / Y: N/A; ", note);
         Assert.EndsWith("; 9.1.2 not recorded", note);
         Assert.DoesNotContain("10.1.1", note);
         Assert.Equal("OK: 1.1.1 OK (3.59 V); 1.1.2 OK (12.1 mOhm)", sheet.Cell("L8").GetString());

@@ -38,7 +38,8 @@ internal static class ReportsTestKit
             services.AddReportWriters();
         });
 
-    /// <summary>A pack with module-level results (stage 1, measured values, N/A) and pack-level results (stage 7),
+    /// <summary>A pack with module-level results (stage 1, measured values, N/A) and pack-level results (stage 7, the torque
+    /// check 8.6.10 OK with its required in-limit value),
     /// non-ASCII names and formula-like text.</summary>
     public static async Task SeedAsync(IServiceProvider app, string packId = PackId)
     {
@@ -52,7 +53,7 @@ internal static class ReportsTestKit
         ], Remark), Person));
         Ok(await recorder.SaveStageAsync(new StageSave(packId, 7,
         [
-            new CheckInput("8.6.10", QcResult.Ok, QcResult.Ok),
+            new CheckInput("8.6.10", QcResult.Ok, QcResult.Ok, 1.5, 1.5),
             new CheckInput("8.6.11", QcResult.Ok, QcResult.NotApplicable),
         ], "-5 mV drift"), PackLevelTechnician));
         await SetInspectorAsync(app, packId, 1, Inspector);
