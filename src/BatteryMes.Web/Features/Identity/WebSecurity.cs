@@ -45,10 +45,18 @@ public static class WebSecurity
         try
         {
             foreach (var nic in NetworkInterface.GetAllNetworkInterfaces().Where(n => n.OperationalStatus == OperationalStatus.Up))
-                foreach (var address in nic.GetIPProperties().UnicastAddresses)
-                    Add(address.Address.ScopeId == 0 ? address.Address.ToString() : new IPAddress(address.Address.GetAddressBytes()).ToString());
+            {
+                // Some sandboxed kernels (gVisor) refuse the per-interface query with a SocketException: the other
+                // interfaces and the names above still count, and the app must still start.
+                try
+                {
+                    foreach (var address in nic.GetIPProperties().UnicastAddresses)
+                        Add(address.Address.ScopeId == 0 ? address.Address.ToString() : new IPAddress(address.Address.GetAddressBytes()).ToString());
+                }
+                catch (Exception ex) when (ex is NetworkInformationException or SocketException) { }
+            }
         }
-        catch (NetworkInformationException) { }
+        catch (Exception ex) when (ex is NetworkInformationException or SocketException) { }
         if (Uri.TryCreate(server.PublicBaseUrl, UriKind.Absolute, out var publicUrl)) Add(publicUrl.Host.Trim('[', ']'));
         foreach (var url in server.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             if (Uri.TryCreate(url.Replace("://*", "://0.0.0.0").Replace("://+", "://0.0.0.0"), UriKind.Absolute, out var listen)
