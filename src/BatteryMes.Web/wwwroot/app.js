@@ -6,13 +6,14 @@ window.batteryMes.focus = function (selector) {
 };
 
 // Idle sign-out for shared stations: after idleMs without a touch, click or key the station signs out (the sign-out
-// form posts with its antiforgery token). While the person works, the sign-in cookie is renewed at most once a minute.
+// form posts with its antiforgery token). While the person works, the sign-in cookie (which runs out after idleMs) is
+// renewed at most once a minute, and more often when the idle time is short, so that it never runs out during work.
 window.batteryMes.watchIdle = function (idleMs) {
     if (window.batteryMes._idle) { window.batteryMes._idle.idleMs = idleMs; return; }
     const state = window.batteryMes._idle = { idleMs: idleMs, last: Date.now(), renewed: Date.now() };
     const touch = function () {
         state.last = Date.now();
-        if (state.last - state.renewed > 60000) {
+        if (state.last - state.renewed > Math.min(60000, state.idleMs / 4)) {
             state.renewed = state.last;
             fetch('account/alive', { credentials: 'same-origin', cache: 'no-store' }).then(function (r) {
                 if (r.status === 401) { window.location.href = 'signin?problem=expired'; }
