@@ -1,4 +1,5 @@
 using BatteryMes.EndToEnd.Infrastructure;
+using BatteryMes.Tests.Infrastructure;
 using BatteryMes.Web.Features.Backups;
 using BatteryMes.Web.Features.DataEntry;
 using Microsoft.Extensions.DependencyInjection;
@@ -23,7 +24,7 @@ public sealed class BackupPanelTests(BrowserFixture browser) : IAsyncLifetime
     private async Task<IPage> OpenBackupsTabAsync(int width = 1280)
     {
         var page = await browser.NewPageAsync(width: width);
-        await page.GotoInteractiveAsync(_app.Url("/reports"));
+        await _app.SignInAsync(page, TestPeople.Rig, "/reports");
         await page.GetByRole(AriaRole.Tab, new() { Name = "Backups" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Backup history" })).ToBeVisibleAsync();
         return page;
@@ -56,6 +57,7 @@ public sealed class BackupPanelTests(BrowserFixture browser) : IAsyncLifetime
         var backups = _app.Services.GetRequiredService<BackupService>();
         var before = (await backups.CreateAsync(BackupTrigger.Manual)).Entry!;
         await recorder.CreatePackAsync("BP-E2E-NEW", null, null, Actor.System);
+        // A wall screen: the Dashboard without sign-in.
         var bystander = await browser.NewPageAsync();
         await bystander.GotoInteractiveAsync(_app.Url("/dashboard"));
         var page = await OpenBackupsTabAsync();
