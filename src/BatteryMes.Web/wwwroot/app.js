@@ -1,8 +1,22 @@
 // Battery MES browser helpers (served by the app; no CDN).
 window.batteryMes = window.batteryMes || {};
+// A field that has the focus already is left alone: selecting its text would let the next key replace what was typed.
 window.batteryMes.focus = function (selector) {
     const el = document.querySelector(selector);
-    if (el) { el.focus(); if (el.select) { el.select(); } }
+    if (el && document.activeElement !== el) { el.focus(); if (el.select) { el.select(); } }
+};
+
+// A wedge scanner ends a badge with Enter and the person types the PIN at once: the focus moves in the browser, at the
+// Enter itself, so that no digit lands in the login field while the server's answer is on its way.
+window.batteryMes.enterMovesFocus = function (fromSelector, toSelector) {
+    const from = document.querySelector(fromSelector);
+    if (!from || from.dataset.enterMovesFocus) { return; }
+    from.dataset.enterMovesFocus = 'on';
+    from.addEventListener('keydown', function (e) {
+        if (e.key !== 'Enter' && e.key !== 'NumpadEnter') { return; }
+        const to = document.querySelector(toSelector);
+        if (to) { to.focus(); }
+    });
 };
 
 // Idle sign-out for shared stations: after idleMs without a touch, click or key the station signs out (the sign-out
