@@ -56,7 +56,7 @@ public sealed class PeopleAdminTests(BrowserFixture browser) : IAsyncLifetime
         var decoded = _app.Services.GetRequiredService<QrDecoder>().Decode(Convert.FromBase64String(source!["data:image/png;base64,".Length..]));
         Assert.Equal("BMES-BADGE:quinn", decoded.Text);
 
-        // The badge works at a station: its text in the sign-in field, then the PIN.
+        // The badge works at a station: its text in the sign-in field, then the PIN typed at once, without waiting.
         var station = await browser.NewPageAsync();
         await station.GotoInteractiveAsync(_app.Url("/signin?returnUrl=%2Fentry"));
         await SignInPageTests.ScanBadgeAsync(station.GetByLabel("Login or badge"), "quinn");
