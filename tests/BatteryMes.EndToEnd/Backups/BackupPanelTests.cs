@@ -1,4 +1,5 @@
 using BatteryMes.EndToEnd.Infrastructure;
+using BatteryMes.Tests.Infrastructure;
 using BatteryMes.Web.Features.Backups;
 using BatteryMes.Web.Features.DataEntry;
 using Microsoft.Extensions.DependencyInjection;
@@ -10,20 +11,18 @@ namespace BatteryMes.EndToEnd.Backups;
 [Collection(BrowserCollection.Name)]
 public sealed class BackupPanelTests(BrowserFixture browser) : IAsyncLifetime
 {
-    private const string Password = "line-7-admin";
+    /// <summary>The restore is signed with the signed-in admin's own password.</summary>
+    private static readonly string Password = TestPeople.Rig.Password!;
     private AppServer _app = null!;
 
-    public async Task InitializeAsync() => _app = await AppServer.StartAsync(settings: new Dictionary<string, string?>
-    {
-        ["BatteryMes:Admin:PasswordHash"] = AdminPassword.Hash(Password, iterations: 20_000),
-    });
+    public async Task InitializeAsync() => _app = await AppServer.StartAsync();
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
 
     private async Task<IPage> OpenBackupsTabAsync(int width = 1280)
     {
         var page = await browser.NewPageAsync(width: width);
-        await page.GotoInteractiveAsync(_app.Url("/reports"));
+        await _app.SignInAsync(page, TestPeople.Rig, "/reports");
         await page.GetByRole(AriaRole.Tab, new() { Name = "Backups" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Backup history" })).ToBeVisibleAsync();
         return page;
@@ -56,18 +55,19 @@ public sealed class BackupPanelTests(BrowserFixture browser) : IAsyncLifetime
         var backups = _app.Services.GetRequiredService<BackupService>();
         var before = (await backups.CreateAsync(BackupTrigger.Manual)).Entry!;
         await recorder.CreatePackAsync("BP-E2E-NEW", null, null, Actor.System);
+        // A wall screen: the Dashboard without sign-in.
         var bystander = await browser.NewPageAsync();
         await bystander.GotoInteractiveAsync(_app.Url("/dashboard"));
         var page = await OpenBackupsTabAsync();
 
         var row = page.GetByRole(AriaRole.Row).Filter(new() { HasText = before.Name });
         await row.GetByRole(AriaRole.Button, new() { Name = "Restore" }).ClickAsync();
-        await page.GetByLabel("Admin password").FillAsync("not the password");
+        await page.GetByLabel("Your password").FillAsync("not the password");
         await page.GetByRole(AriaRole.Button, new() { Name = "Restore this backup" }).ClickAsync();
-        await Expect(page.GetByText("The admin password is not correct")).ToBeVisibleAsync();
+        await Expect(page.GetByText("Wrong PIN or password")).ToBeVisibleAsync();
         Assert.NotNull(await recorder.GetStageAsync("BP-E2E-NEW", 1));
 
-        await page.GetByLabel("Admin password").FillAsync(Password);
+        await page.GetByLabel("Your password").FillAsync(Password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Restore this backup" }).ClickAsync();
 
         await Expect(page.GetByText($"Restored {before.Name}")).ToBeVisibleAsync();
@@ -109,7 +109,7 @@ public sealed class BackupPanelTests(BrowserFixture browser) : IAsyncLifetime
         await page.ScreenshotAsync(new() { Path = Path.Combine(Path.GetTempPath(), "batterymes-backups-point-in-time-768.png"), FullPage = true });
         await page.GetByRole(AriaRole.Button, new() { Name = "Restore to this point" }).ClickAsync();
         await Expect(page.Locator("[data-field=restore-loss]")).ToContainTextAsync("undoes 2 save(s)");
-        await page.GetByLabel("Admin password").FillAsync(Password);
+        await page.GetByLabel("Your password").FillAsync(Password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Restore this backup" }).ClickAsync();
 
         await Expect(page.GetByText($"Restored {early.Name}")).ToBeVisibleAsync();

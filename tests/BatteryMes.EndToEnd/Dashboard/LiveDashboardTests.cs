@@ -1,4 +1,5 @@
 using BatteryMes.EndToEnd.Infrastructure;
+using BatteryMes.Tests.Infrastructure;
 using BatteryMes.Web.Domain;
 using BatteryMes.Web.Features.DataEntry;
 using Microsoft.Extensions.DependencyInjection;
@@ -39,8 +40,9 @@ public sealed class LiveDashboardTests(BrowserFixture browser) : IAsyncLifetime
     {
         var wall = await browser.NewPageAsync(1920, 1080);
         var tablet = await browser.NewPageAsync(1024, 768);
+        // The wall screen shows the Dashboard without sign-in; the supervisor at the tablet sets the target.
         await wall.GotoInteractiveAsync(_app.Url("/dashboard"));
-        await tablet.GotoInteractiveAsync(_app.Url("/dashboard"));
+        await _app.SignInAsync(tablet, TestPeople.Supervisor, "/dashboard");
         await Expect(Figure(wall, "With QC issues")).ToHaveTextAsync("0", TextWait);
         var firstUpdate = await wall.GetByTestId("last-updated").InnerTextAsync();
 
@@ -79,7 +81,7 @@ public sealed class LiveDashboardTests(BrowserFixture browser) : IAsyncLifetime
         foreach (var id in new[] { "BP-2026-0101", "BP-2026-0102", "BP-2026-0203" })
             Assert.True((await Recorder.CreatePackAsync(id, null, null, Tech)).Succeeded);
         var page = await browser.NewPageAsync();
-        await page.GotoInteractiveAsync(_app.Url("/dashboard"));
+        await _app.SignInAsync(page, TestPeople.Rig, "/dashboard");
         await Expect(TrackerRow(page, "BP-2026-0203")).ToBeVisibleAsync(Visible);
 
         await page.GetByLabel("Search pack ID").FillAsync("2026-01");

@@ -1,8 +1,10 @@
 using BatteryMes.EndToEnd.Infrastructure;
+using BatteryMes.Tests.Infrastructure;
 using BatteryMes.Web.Domain;
 using BatteryMes.Web.Features.DataEntry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
+using static BatteryMes.EndToEnd.Infrastructure.StagePage;
 using static Microsoft.Playwright.Assertions;
 
 namespace BatteryMes.EndToEnd.DataEntry;
@@ -13,33 +15,22 @@ public sealed class EntryPageTests(BrowserFixture browser) : IAsyncLifetime
     private static readonly Actor Setup = new("setup", "127.0.0.1");
     private AppServer _app = null!;
 
-    public async Task InitializeAsync() => _app = await AppServer.StartAsync();
+    // plant-server.test: the LAN name the secure-context test reaches this app by (the app accepts only names it knows).
+    public async Task InitializeAsync() => _app = await AppServer.StartAsync(settings: new Dictionary<string, string?>
+    {
+        ["BatteryMes:Security:HostNames"] = "plant-server.test",
+    });
     public async Task DisposeAsync() => await _app.DisposeAsync();
 
     private PackRecorder Recorder => _app.Services.GetRequiredService<PackRecorder>();
 
     private async Task CreatePackAsync(string packId) => Assert.True((await Recorder.CreatePackAsync(packId, null, null, Setup)).Succeeded);
 
-    private static async Task ScanAsync(IPage page, string text)
-    {
-        var field = page.GetByLabel("Battery Pack ID");
-        await field.FillAsync(text);
-        await field.PressAsync("Enter");
-    }
-
-    private static ILocator Heading(IPage page, string name) => page.GetByRole(AriaRole.Heading, new() { Name = name, Exact = true });
-    private static ILocator Check(IPage page, string code) => page.GetByRole(AriaRole.Region, new() { Name = $"Check {code}", Exact = true });
-
-    private static ILocator ResultButton(IPage page, string code, string module, string result) =>
-        Check(page, code).GetByRole(AriaRole.Group, new() { Name = $"Module {module} result" }).GetByRole(AriaRole.Button, new() { Name = result, Exact = true });
-
-    private static ILocator Button(IPage page, string name) => page.GetByRole(AriaRole.Button, new() { Name = name, Exact = true });
-
     [Fact]
     public async Task Typing_an_unknown_id_and_pressing_enter_offers_to_create_the_pack_and_then_opens_it()
     {
         var page = await browser.NewPageAsync(width: 1024, height: 768);
-        await page.GotoInteractiveAsync(_app.Url("/entry"));
+        await _app.SignInAsync(page, TestPeople.Rig, "/entry");
         await Expect(page.GetByLabel("Battery Pack ID")).ToBeFocusedAsync();
 
         await ScanAsync(page, "BP-E2E-0001");
@@ -60,12 +51,12 @@ public sealed class EntryPageTests(BrowserFixture browser) : IAsyncLifetime
     {
         await CreatePackAsync("BP-E2E-0002");
         var page = await browser.NewPageAsync();
-        await page.GotoInteractiveAsync(_app.Url("/entry"));
+        await _app.SignInAsync(page, TestPeople.Rig, "/entry");
 
         await ScanAsync(page, "  http://192.168.10.20:8501/entry/BP-E2E-0002?from=label#top\t");
         await Expect(Heading(page, "Pack BP-E2E-0002")).ToBeVisibleAsync();
 
-        await page.GotoInteractiveAsync(_app.Url("/entry/BP-E2E-0002"));
+        await _app.SignInAsync(page, TestPeople.Rig, "/entry/BP-E2E-0002");
         await Expect(Heading(page, "Pack BP-E2E-0002")).ToBeVisibleAsync();
         await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Stage 8: Ready for Dispatch" })).ToBeVisibleAsync();
         await page.Context.CloseAsync();
@@ -75,7 +66,7 @@ public sealed class EntryPageTests(BrowserFixture browser) : IAsyncLifetime
     public async Task A_bad_id_is_refused_with_a_message_that_says_what_is_allowed()
     {
         var page = await browser.NewPageAsync();
-        await page.GotoInteractiveAsync(_app.Url("/entry"));
+        await _app.SignInAsync(page, TestPeople.Rig, "/entry");
 
         await ScanAsync(page, "BP 12/ä");
 
@@ -89,7 +80,7 @@ public sealed class EntryPageTests(BrowserFixture browser) : IAsyncLifetime
     {
         await CreatePackAsync("BP-E2E-0003");
         var page = await browser.NewPageAsync();
-        await page.GotoInteractiveAsync(_app.Url("/entry"));
+        await _app.SignInAsync(page, TestPeople.Rig, "/entry");
         var upload = page.GetByLabel("Upload label photo");
 
         await upload.SetInputFilesAsync(new FilePayload { Name = "notes.txt", MimeType = "text/plain", Buffer = "not a photo"u8.ToArray() });
@@ -116,7 +107,7 @@ public sealed class EntryPageTests(BrowserFixture browser) : IAsyncLifetime
         try
         {
             var page = await browser.NewPageAsync(browser: camera);
-            await page.GotoInteractiveAsync(_app.Url("/entry"));
+            await _app.SignInAsync(page, TestPeople.Rig, "/entry");
 
             await Button(page, "Scan with camera").ClickAsync();
 
@@ -138,7 +129,7 @@ public sealed class EntryPageTests(BrowserFixture browser) : IAsyncLifetime
         try
         {
             var page = await browser.NewPageAsync(browser: lan);
-            await page.GotoInteractiveAsync($"http://plant-server.test:{port}/entry");
+            await AppServer.SignInAsync(_app.Services, $"http://plant-server.test:{port}", page, TestPeople.Rig, "/entry");
             Assert.False(await page.EvaluateAsync<bool>("() => window.isSecureContext"));
 
             await Button(page, "Scan with camera").ClickAsync();
@@ -159,8 +150,8 @@ public sealed class EntryPageTests(BrowserFixture browser) : IAsyncLifetime
         await CreatePackAsync("BP-E2E-0004");
         var asha = await browser.NewPageAsync(width: 1024, height: 768);
         var ravi = await browser.NewPageAsync();
-        await asha.GotoInteractiveAsync(_app.Url("/entry/BP-E2E-0004"));
-        await ravi.GotoInteractiveAsync(_app.Url("/entry/BP-E2E-0004"));
+        await _app.SignInAsync(asha, TestPeople.Operator, "/entry/BP-E2E-0004");
+        await _app.SignInAsync(ravi, TestPeople.SecondOperator, "/entry/BP-E2E-0004");
 
         await Button(asha, "All OK for Module X").ClickAsync();
         await Button(ravi, "All OK for Module Y").ClickAsync();
@@ -184,8 +175,8 @@ public sealed class EntryPageTests(BrowserFixture browser) : IAsyncLifetime
         await CreatePackAsync("BP-E2E-0005");
         var asha = await browser.NewPageAsync();
         var ravi = await browser.NewPageAsync();
-        await asha.GotoInteractiveAsync(_app.Url("/entry/BP-E2E-0005"));
-        await ravi.GotoInteractiveAsync(_app.Url("/entry/BP-E2E-0005"));
+        await _app.SignInAsync(asha, TestPeople.Operator, "/entry/BP-E2E-0005");
+        await _app.SignInAsync(ravi, TestPeople.SecondOperator, "/entry/BP-E2E-0005");
 
         await ResultButton(asha, "1.2.1", "X", "NOT OK").ClickAsync();
         await Button(asha, "Save").ClickAsync();
@@ -216,7 +207,7 @@ public sealed class EntryPageTests(BrowserFixture browser) : IAsyncLifetime
     {
         await CreatePackAsync("BP-E2E-0006");
         var page = await browser.NewPageAsync(width: 1024, height: 768);
-        await page.GotoInteractiveAsync(_app.Url("/entry/BP-E2E-0006"));
+        await _app.SignInAsync(page, TestPeople.Rig, "/entry/BP-E2E-0006");
         var complete = Button(page, "Complete Process");
 
         await Expect(complete).ToHaveCountAsync(0);
@@ -227,10 +218,17 @@ public sealed class EntryPageTests(BrowserFixture browser) : IAsyncLifetime
         await Button(page, "All OK for Module Y").ClickAsync();
         await Expect(complete).ToBeVisibleAsync();
         await complete.ClickAsync();
+        await Expect(Signature(page).GetByLabel("Inspector login")).ToHaveValueAsync(TestPeople.Rig.Login);
+        await Signature(page).GetByLabel("PIN or password").FillAsync(TestPeople.Rig.Pin!);
+        await Button(page, "Sign off and complete").ClickAsync();
 
         await Expect(page.GetByLabel("Stage status")).ToHaveTextAsync("Completed (QC OK)");
+        await Expect(ReadOnlyField(page, "QC inspector")).ToHaveTextAsync("Test Rig (rig)");
         await page.GetByLabel("Reason for reopening").FillAsync("Voltage re-measured after rework");
         await Button(page, "Reopen for correction").ClickAsync();
+        await Expect(Signature(page).GetByLabel("Supervisor login")).ToHaveValueAsync(TestPeople.Rig.Login);
+        await Signature(page).GetByLabel("PIN or password").FillAsync(TestPeople.Rig.Pin!);
+        await Button(page, "Sign and reopen").ClickAsync();
         await Expect(page.GetByLabel("Stage status")).ToHaveTextAsync("Ready to complete");
         await Expect(page.GetByRole(AriaRole.Region, new() { Name = "History" })).ToContainTextAsync("Voltage re-measured after rework");
         await Expect(page.GetByLabel("Battery Pack ID")).ToBeFocusedAsync();
@@ -243,7 +241,7 @@ public sealed class EntryPageTests(BrowserFixture browser) : IAsyncLifetime
         await CreatePackAsync("BP-E2E-0007");
         await Recorder.SaveStageAsync(new StageSave("BP-E2E-0007", 1, [new CheckInput("1.2.2", ModuleY: QcResult.NotOk)]), Setup);
         var page = await browser.NewPageAsync();
-        await page.GotoInteractiveAsync(_app.Url("/entry/BP-E2E-0007"));
+        await _app.SignInAsync(page, TestPeople.Rig, "/entry/BP-E2E-0007");
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Stage 2: Module assembly" }).ClickAsync();
 
@@ -257,7 +255,7 @@ public sealed class EntryPageTests(BrowserFixture browser) : IAsyncLifetime
     {
         await CreatePackAsync("BP-E2E-0008");
         var page = await browser.NewPageAsync();
-        await page.GotoInteractiveAsync(_app.Url("/entry/BP-E2E-0008"));
+        await _app.SignInAsync(page, TestPeople.Rig, "/entry/BP-E2E-0008");
         var voltage = Check(page, "1.1.1");
 
         await voltage.GetByLabel("Measured X").PressSequentiallyAsync("3.70");
@@ -274,14 +272,14 @@ public sealed class EntryPageTests(BrowserFixture browser) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Unsaved_entries_survive_a_reload_and_the_technician_is_remembered_on_the_device()
+    public async Task Unsaved_entries_survive_a_reload_and_the_technician_is_the_person_signed_in()
     {
         await CreatePackAsync("BP-E2E-0009");
         await CreatePackAsync("BP-E2E-0010");
         var page = await browser.NewPageAsync(width: 1024, height: 768);
-        await page.GotoInteractiveAsync(_app.Url("/entry/BP-E2E-0009"));
+        await _app.SignInAsync(page, TestPeople.Operator, "/entry/BP-E2E-0009");
+        await Expect(ReadOnlyField(page, "Technician")).ToHaveTextAsync("-");
 
-        await page.GetByLabel("Technician").FillAsync("Asha");
         await ResultButton(page, "1.2.3", "Y", "N/A").ClickAsync();
         await page.WaitForFunctionAsync("() => (localStorage.getItem('batterymes.draft.BP-E2E-0009.1') || '').includes('1.2.3')");
         await page.ReloadAsync();
@@ -291,13 +289,14 @@ public sealed class EntryPageTests(BrowserFixture browser) : IAsyncLifetime
         await Expect(ResultButton(page, "1.2.3", "Y", "N/A")).ToHaveAttributeAsync("aria-pressed", "true");
         await Button(page, "Save").ClickAsync();
         await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Saved");
+        await Expect(ReadOnlyField(page, "Technician")).ToHaveTextAsync("Olga Operator");
         var stage = (await Recorder.GetStageAsync("BP-E2E-0009", 1))!;
-        Assert.Equal(("Asha", QcResult.NotApplicable), (stage.Technician, stage.Entries.Single(e => e.CheckCode == "1.2.3").ModuleY));
+        Assert.Equal(("Olga Operator", QcResult.NotApplicable), (stage.Technician, stage.Entries.Single(e => e.CheckCode == "1.2.3").ModuleY));
         Assert.Null(await page.EvaluateAsync<string?>("() => localStorage.getItem('batterymes.draft.BP-E2E-0009.1')"));
 
         await ScanAsync(page, "BP-E2E-0010");
         await Expect(Heading(page, "Pack BP-E2E-0010")).ToBeVisibleAsync();
-        await Expect(page.GetByLabel("Technician")).ToHaveValueAsync("Asha");
+        await Expect(page.GetByText("Saving as Olga Operator (olga)")).ToBeVisibleAsync();
         Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"), "The page scrolls sideways at tablet width.");
         await page.Context.CloseAsync();
     }
@@ -307,7 +306,7 @@ public sealed class EntryPageTests(BrowserFixture browser) : IAsyncLifetime
     {
         await CreatePackAsync("BP-E2E-GRID");
         var page = await browser.NewPageAsync(width: 1024, height: 768);
-        await page.GotoInteractiveAsync(_app.Url("/entry/BP-E2E-GRID"));
+        await _app.SignInAsync(page, TestPeople.Rig, "/entry/BP-E2E-GRID");
         var stages = page.GetByRole(AriaRole.Navigation, new() { Name = "Stages" }).GetByRole(AriaRole.Button);
         await Expect(stages).ToHaveCountAsync(8);
         await page.ScreenshotAsync(new() { Path = Path.Combine(Path.GetTempPath(), "batterymes-entry-stages-1024.png") });

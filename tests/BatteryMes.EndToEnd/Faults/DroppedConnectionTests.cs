@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using BatteryMes.EndToEnd.Infrastructure;
+using BatteryMes.Tests.Infrastructure;
 using BatteryMes.Web.Domain;
 using BatteryMes.Web.Features.DataEntry;
 using Microsoft.Extensions.DependencyInjection;
@@ -26,11 +27,12 @@ public sealed class DroppedConnectionTests(BrowserFixture browser) : IAsyncLifet
         var recorder = _app.Services.GetRequiredService<PackRecorder>();
         Assert.True((await recorder.CreatePackAsync("BP-E2E-DROP-1", null, null, new Actor("setup", "127.0.0.1"))).Succeeded);
         var page = await browser.NewPageAsync(width: 1024, height: 768);
-        await page.GotoInteractiveAsync(_app.Url("/entry/BP-E2E-DROP-1"));
+        await _app.SignInAsync(page, TestPeople.SecondOperator, "/entry/BP-E2E-DROP-1");
+        var okX = StagePage.ResultButton(page, "1.1.1", "X", "OK");
 
-        await page.GetByLabel("Technician").FillAsync("Ravi");
+        await page.GetByLabel("Remarks").FillAsync("Cells from tray 7");
         await page.GetByRole(AriaRole.Button, new() { Name = "All OK for Module X", Exact = true }).ClickAsync();
-        await page.WaitForFunctionAsync("() => (localStorage.getItem('batterymes.draft.BP-E2E-DROP-1.1') || '').includes('Ravi')");
+        await page.WaitForFunctionAsync("() => (localStorage.getItem('batterymes.draft.BP-E2E-DROP-1.1') || '').includes('tray 7')");
 
         await page.Context.SetOfflineAsync(true);
         // Blazor's own reconnect dialog ("Rejoining the server...", in a shadow root) is the sign that the connection is really gone.
@@ -42,16 +44,16 @@ public sealed class DroppedConnectionTests(BrowserFixture browser) : IAsyncLifet
         await Expect(rejoining.First).Not.ToBeVisibleAsync(new() { Timeout = 60_000 });
         await page.WaitForBlazorAsync();
         await page.WaitForFunctionAsync(
-            "() => [...document.querySelectorAll('button')].some(b => b.textContent.trim() === 'Restore unsaved entries') || [...document.querySelectorAll('input')].some(i => i.value === 'Ravi')");
+            "() => [...document.querySelectorAll('button')].some(b => b.textContent.trim() === 'Restore unsaved entries') || [...document.querySelectorAll('input')].some(i => i.value === 'Cells from tray 7')");
         var restore = page.GetByRole(AriaRole.Button, new() { Name = "Restore unsaved entries", Exact = true });
         if (await restore.CountAsync() > 0) await restore.ClickAsync();
-        var technician = page.GetByLabel("Technician");
-        await Expect(technician).ToHaveValueAsync("Ravi");
+        await Expect(page.GetByLabel("Remarks")).ToHaveValueAsync("Cells from tray 7");
+        await Expect(okX).ToHaveAttributeAsync("aria-pressed", "true");
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Save", Exact = true }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Saved");
         var stage = (await recorder.GetStageAsync("BP-E2E-DROP-1", 1))!;
-        Assert.Equal("Ravi", stage.Technician);
+        Assert.Equal(("Otto Operator", "Cells from tray 7"), (stage.Technician, stage.Remarks));
         Assert.All(stage.Entries, e => Assert.Equal(QcResult.Ok, e.ModuleX));
         Assert.NotEmpty(stage.Entries);
         await page.Context.CloseAsync();

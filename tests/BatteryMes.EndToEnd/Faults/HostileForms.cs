@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using BatteryMes.EndToEnd.Infrastructure;
+using BatteryMes.Tests.Infrastructure;
 using BatteryMes.Web.Domain;
 using BatteryMes.Web.Features.Backups;
 using BatteryMes.Web.Features.DataEntry;
@@ -30,7 +31,8 @@ internal static class Hostile
 /// hostile input may change: a pack whose stage 1 is recorded in full and completed.</summary>
 public sealed class SweepApp : IAsyncLifetime
 {
-    public const string RestorePassword = "line-7-admin";
+    /// <summary>The signed-in admin's own password signs a restore.</summary>
+    public static readonly string RestorePassword = TestPeople.Rig.Password!;
     public const string KeptPackId = "BP-KEEP-0001";
     private static readonly Actor Setup = new("setup", "127.0.0.1");
 
@@ -42,21 +44,23 @@ public sealed class SweepApp : IAsyncLifetime
     {
         App = await AppServer.StartAsync(settings: new Dictionary<string, string?>
         {
-            ["BatteryMes:Admin:PasswordHash"] = AdminPassword.Hash(RestorePassword, iterations: 20_000),
+            // The sweep types many wrong passwords: no lockout may end the other tests' sign-in.
+            ["BatteryMes:Security:LockoutAttempts"] = "100",
         });
         Assert.True((await Recorder.CreatePackAsync(KeptPackId, "MX-KEEP", "MY-KEEP", Setup)).Succeeded);
         await CompleteStageOneAsync(KeptPackId);
         KeptBefore = await KeptPackAsync();
     }
 
-    /// <summary>Records stage 1 in full (Module X OK, 3.59 V on check 1.1.1, Module Y N/A) and completes it.</summary>
+    /// <summary>Records stage 1 in full (Module X OK, 3.59 V on check 1.1.1, Module Y N/A) as the operator, and the
+    /// inspector completes it.</summary>
     public async Task CompleteStageOneAsync(string packId)
     {
         var route = App.Services.GetRequiredService<ProcessRoute>();
         var results = route.GetStage(1).Checks.Select(c => new CheckInput(c.Code, QcResult.Ok, QcResult.NotApplicable,
             c.Code == "1.1.1" ? 3.59 : null, null)).ToList();
-        Assert.True((await Recorder.SaveStageAsync(new StageSave(packId, 1, results, "A. Kumar", "M. Weber", "Baseline remark"), Setup)).Succeeded);
-        Assert.True((await Recorder.CompleteStageAsync(packId, 1, Setup)).Succeeded);
+        Assert.True((await Recorder.SaveStageAsync(new StageSave(packId, 1, results, "Baseline remark"), TestPeople.Operator.Actor())).Succeeded);
+        Assert.True((await Recorder.CompleteStageAsync(packId, 1, TestPeople.Inspector.Actor())).Succeeded);
     }
 
     /// <summary>The kept pack as stored: serials, status, stage 1's people, remark, results and measured values.</summary>
@@ -97,10 +101,11 @@ internal sealed partial class WatchedPage : IAsyncDisposable
 
     public IPage Page { get; }
 
-    public static async Task<WatchedPage> OpenAsync(BrowserFixture browser, SweepApp sweep, string path, int width = 1280)
+    /// <summary>Opens <paramref name="path"/> signed in as <paramref name="person"/> (the test rig, who may do everything, by default).</summary>
+    public static async Task<WatchedPage> OpenAsync(BrowserFixture browser, SweepApp sweep, string path, int width = 1280, TestPerson? person = null)
     {
         var watched = new WatchedPage(await browser.NewPageAsync(width: width), sweep);
-        await watched.Page.GotoInteractiveAsync(sweep.App.Url(path));
+        await sweep.App.SignInAsync(watched.Page, person ?? TestPeople.Rig, path);
         return watched;
     }
 

@@ -1,4 +1,5 @@
 using BatteryMes.EndToEnd.Infrastructure;
+using BatteryMes.Tests.Infrastructure;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -25,7 +26,7 @@ public sealed class AppShellTests(BrowserFixture browser) : IAsyncLifetime
         page.Request += (_, r) => { if (!r.Url.StartsWith(_app.BaseUrl, StringComparison.Ordinal) && !r.Url.StartsWith("data:", StringComparison.Ordinal)) external.Add(r.Url); };
         page.Response += (_, r) => { if (r.Status >= 400) failed.Add($"{r.Status} {r.Url}"); };
 
-        await page.GotoInteractiveAsync(_app.Url(path));
+        await _app.SignInAsync(page, TestPeople.Rig, path);
 
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = heading, Exact = true })).ToBeVisibleAsync();
         Assert.Empty(external);
@@ -37,7 +38,7 @@ public sealed class AppShellTests(BrowserFixture browser) : IAsyncLifetime
     public async Task The_navigation_reaches_every_section_at_tablet_width()
     {
         var page = await browser.NewPageAsync(width: 1024, height: 768);
-        await page.GotoInteractiveAsync(_app.Url("/"));
+        await _app.SignInAsync(page, TestPeople.Rig, "/");
 
         foreach (var (link, path) in new[] { ("Dashboard", "/dashboard"), ("Reports", "/reports"), ("QR Generator", "/qr"), ("Data Entry", "/entry") })
         {

@@ -39,23 +39,29 @@ public sealed class AppServer : IAsyncDisposable
     /// <summary>Signs <paramref name="page"/>'s browser in as <paramref name="person"/> and opens <paramref name="path"/>
     /// with a live circuit. Uses the sign-in page's own second step (a one-time ticket), so tests about other pages skip
     /// typing; the sign-in page itself has tests of its own.</summary>
-    public async Task SignInAsync(IPage page, TestPerson person, string path = "/")
+    public Task SignInAsync(IPage page, TestPerson person, string path = "/") => SignInAsync(Services, BaseUrl, page, person, path);
+
+    /// <summary><see cref="SignInAsync(IPage, TestPerson, string)"/> for an app started another way (for example with
+    /// HTTPS, reached by another host name): <paramref name="baseUrl"/> is the address the browser uses.</summary>
+    public static async Task SignInAsync(IServiceProvider services, string baseUrl, IPage page, TestPerson person, string path = "/")
     {
-        var view = await Services.GetRequiredService<PeopleDirectory>().FindAsync(person.Login)
+        var view = await services.GetRequiredService<PeopleDirectory>().FindAsync(person.Login)
             ?? throw new InvalidOperationException($"Test person {person.Login} is missing.");
-        var ticket = Services.GetRequiredService<SignInTickets>().Issue(view, null);
-        await page.GotoAsync(Url($"account/signin/complete?ticket={ticket}&returnUrl={Uri.EscapeDataString("/" + path.TrimStart('/'))}"));
+        var ticket = services.GetRequiredService<SignInTickets>().Issue(view, null);
+        await page.GotoAsync($"{baseUrl.TrimEnd('/')}/account/signin/complete?ticket={ticket}&returnUrl={Uri.EscapeDataString("/" + path.TrimStart('/'))}");
         await page.WaitForBlazorAsync();
     }
 
-    public static Task<AppServer> StartAsync(DatabaseProvider provider = DatabaseProvider.Sqlite, IDictionary<string, string?>? settings = null)
+    /// <param name="seedPeople">false: a first start, with nobody in the database (see <see cref="MesAppFactory"/>).</param>
+    public static Task<AppServer> StartAsync(DatabaseProvider provider = DatabaseProvider.Sqlite, IDictionary<string, string?>? settings = null,
+        bool seedPeople = true)
     {
         var database = TestDatabase.Create(provider);
         var all = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>())
         {
             ["urls"] = "http://127.0.0.1:0",
         };
-        var factory = new MesAppFactory(database, all);
+        var factory = new MesAppFactory(database, all, seedPeople);
         factory.UseKestrel(0);
         factory.StartServer();
         var address = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses

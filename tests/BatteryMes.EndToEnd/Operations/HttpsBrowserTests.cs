@@ -39,6 +39,7 @@ public sealed class HttpsBrowserTests(BrowserFixture browser) : IAsyncLifetime
             ["urls"] = "http://127.0.0.1:0;https://127.0.0.1:0",
             ["BatteryMes:Server:Https:Enabled"] = "true",
             ["BatteryMes:Server:Https:GeneratedCertificateFolder"] = Path.Combine(_database.Folder, "data", "https"),
+            ["BatteryMes:Security:HostNames"] = PlantHost,
         });
         _app.UseKestrel();
         _app.StartServer();
@@ -62,7 +63,7 @@ public sealed class HttpsBrowserTests(BrowserFixture browser) : IAsyncLifetime
         await using var trusting = await browser.LaunchAsync(MapToLoopback, $"--ignore-certificate-errors-spki-list={HttpsCertificates.SpkiSha256(certificate)}");
         var page = await browser.NewPageAsync(width: 1024, height: 768, browser: trusting);
 
-        await page.GotoInteractiveAsync($"{_https}/entry");
+        await AppServer.SignInAsync(_app.Services, _https, page, TestPeople.Rig, "/entry");
 
         Assert.True(await page.EvaluateAsync<bool>("window.isSecureContext"));
         Assert.StartsWith(_https, page.Url);
@@ -75,7 +76,7 @@ public sealed class HttpsBrowserTests(BrowserFixture browser) : IAsyncLifetime
     {
         var page = await LanPageAsync();
 
-        await page.GotoInteractiveAsync($"{_http}/entry");
+        await AppServer.SignInAsync(_app.Services, _http, page, TestPeople.Rig, "/entry");
 
         Assert.False(await page.EvaluateAsync<bool>("window.isSecureContext"));
         await page.Context.CloseAsync();
@@ -96,7 +97,7 @@ public sealed class HttpsBrowserTests(BrowserFixture browser) : IAsyncLifetime
     public async Task The_about_page_offers_the_certificate_for_download_at_tablet_width()
     {
         var page = await LanPageAsync();
-        await page.GotoInteractiveAsync($"{_http}/about");
+        await AppServer.SignInAsync(_app.Services, _http, page, TestPeople.Rig, "/about");
 
         var download = await page.RunAndWaitForDownloadAsync(() =>
             page.GetByRole(AriaRole.Link, new() { Name = "Download certificate (.crt)" }).ClickAsync());

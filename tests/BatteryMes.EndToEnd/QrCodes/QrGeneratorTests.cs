@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.RegularExpressions;
 using BatteryMes.EndToEnd.Infrastructure;
+using BatteryMes.Tests.Infrastructure;
 using Microsoft.Playwright;
 using BatteryMes.Web.Features.QrCodes;
 using static Microsoft.Playwright.Assertions;
@@ -21,7 +22,7 @@ public sealed partial class QrGeneratorTests(BrowserFixture browser) : IAsyncLif
     public async Task A_user_previews_generates_downloads_the_zip_and_opens_the_printable_sheet()
     {
         var page = await browser.NewPageAsync(width: 1024, height: 900);
-        await page.GotoInteractiveAsync(_app.Url("/qr"));
+        await _app.SignInAsync(page, TestPeople.Rig, "/qr");
 
         await page.GetByLabel("Prefix").FillAsync("E2E-");
         await page.GetByLabel("Start number").FillAsync("1");
@@ -69,7 +70,7 @@ public sealed partial class QrGeneratorTests(BrowserFixture browser) : IAsyncLif
     public async Task On_a_tablet_the_form_takes_the_width_and_the_preview_comes_under_it(int width, double share)
     {
         var page = await browser.NewPageAsync(width: width, height: 900);
-        await page.GotoInteractiveAsync(_app.Url("/qr"));
+        await _app.SignInAsync(page, TestPeople.Rig, "/qr");
         var form = page.Locator(".mud-paper", new() { Has = page.GetByText("Which IDs") });
         var content = page.Locator(".mud-main-content .mud-container").First;
 
@@ -98,7 +99,7 @@ public sealed partial class QrGeneratorTests(BrowserFixture browser) : IAsyncLif
         using var http = _app.CreateHttpClient();
         (await http.PostAsJsonAsync("/api/qr/batches", new { ids = new[] { "DUP-2" } })).EnsureSuccessStatusCode();
         var page = await browser.NewPageAsync();
-        await page.GotoInteractiveAsync(_app.Url("/qr"));
+        await _app.SignInAsync(page, TestPeople.Rig, "/qr");
 
         await page.GetByRole(AriaRole.Radio, new() { Name = "List of IDs" }).CheckAsync();
         await page.GetByLabel("Pack IDs, one per line").FillAsync("DUP-1\nDUP-2\nDUP-3");
@@ -123,6 +124,8 @@ public sealed partial class QrGeneratorTests(BrowserFixture browser) : IAsyncLif
         response.EnsureSuccessStatusCode();
         var batchId = response.Headers.GetValues("X-Batch-Id").Single();
         var page = await browser.NewPageAsync();
+        // The print sheet has no live circuit to wait for: sign in on the generator, then open the sheet.
+        await _app.SignInAsync(page, TestPeople.Rig, "/qr");
         await page.GotoAsync(_app.Url($"/qr/print/{batchId}"));
         await Expect(page.GetByRole(AriaRole.Img)).ToHaveCountAsync(100);
         await WaitForImagesAsync(page);

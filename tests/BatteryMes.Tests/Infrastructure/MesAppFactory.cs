@@ -12,11 +12,14 @@ namespace BatteryMes.Tests.Infrastructure;
 public sealed class MesAppFactory : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> _settings;
+    private readonly bool _seedPeople;
     private IReadOnlyDictionary<string, string>? _keys;
 
-    public MesAppFactory(TestDatabase database, IDictionary<string, string?>? settings = null)
+    /// <param name="seedPeople">false: the app starts with nobody in it (a first start), and no client has a key.</param>
+    public MesAppFactory(TestDatabase database, IDictionary<string, string?>? settings = null, bool seedPeople = true)
     {
         Database = database;
+        _seedPeople = seedPeople;
         _settings = new Dictionary<string, string?>
         {
             ["BatteryMes:Database:Provider"] = database.Provider.ToString(),
@@ -40,7 +43,7 @@ public sealed class MesAppFactory : WebApplicationFactory<Program>
     protected override IHost CreateHost(IHostBuilder builder)
     {
         var host = base.CreateHost(builder);
-        _keys = TestPeople.SeedAsync(host.Services).GetAwaiter().GetResult();
+        _keys = _seedPeople ? TestPeople.SeedAsync(host.Services).GetAwaiter().GetResult() : new Dictionary<string, string>();
         return host;
     }
 
@@ -48,13 +51,13 @@ public sealed class MesAppFactory : WebApplicationFactory<Program>
     public string ApiKey(TestPerson person)
     {
         _ = Services; // builds and seeds the app on first use
-        return _keys![person.Login];
+        return _keys!.TryGetValue(person.Login, out var key) ? key : throw new InvalidOperationException($"{person.Login} was not seeded into this app.");
     }
 
     protected override void ConfigureClient(HttpClient client)
     {
         base.ConfigureClient(client);
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ApiKey(TestPeople.Rig));
+        if (_seedPeople) client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ApiKey(TestPeople.Rig));
     }
 
     /// <summary>A client acting as <paramref name="person"/> through their API key; null: no credentials at all.</summary>

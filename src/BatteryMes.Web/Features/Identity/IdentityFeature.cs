@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using BatteryMes.Web.Data;
 using BatteryMes.Web.Domain;
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
@@ -123,15 +124,22 @@ public static class IdentityFeature
             logs.CreateLogger("BatteryMes.SignIn").LogInformation("{Login} signed in from {Client}", person.Login, http.Connection.RemoteIpAddress);
             return Results.LocalRedirect(SafeReturnUrl(returnUrl));
         }).AllowAnonymous();
-        // A form post with an antiforgery token (minimal API form binding checks it): no other site can sign a station out.
-        account.MapPost("/signout", async ([Microsoft.AspNetCore.Mvc.FromForm] string? reason, HttpContext http, ILoggerFactory logs) =>
+        // A form post with the page's antiforgery token: no other page can sign a station out. The token is checked here,
+        // not by form binding, because it belongs to the signed-in person: when an idle station's page posts, its cookie
+        // has usually run out already, the request is anonymous, and the token no longer matches. Such a post has no one
+        // to sign out and changes nothing, so it goes straight on to the sign-in page.
+        account.MapPost("/signout", async (HttpContext http, IAntiforgery antiforgery, ILoggerFactory logs) =>
         {
             var login = http.User.Login();
+            if (login is not null && !await antiforgery.IsRequestValidAsync(http))
+                return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Sign-out refused",
+                    detail: "Sign out with the Sign out button of a Battery MES page.");
+            var reason = http.Request.HasFormContentType ? (await http.Request.ReadFormAsync(http.RequestAborted))["reason"].ToString() : "";
             await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
             if (login is not null)
                 logs.CreateLogger("BatteryMes.SignIn").LogInformation("{Login} signed out ({Reason})", login, reason == "idle" ? "idle" : "by hand");
             return Results.Redirect(reason == "idle" ? "/signin?problem=idle" : "/signin?problem=signedout");
-        }).AllowAnonymous();
+        }).AllowAnonymous().DisableAntiforgery();
         // Renews the sliding sign-in cookie while the person works in the page.
         account.MapGet("/alive", () => Results.NoContent()).RequireAuthorization();
         return endpoints;

@@ -45,11 +45,19 @@ public static class WebSecurity
         try
         {
             foreach (var nic in NetworkInterface.GetAllNetworkInterfaces().Where(n => n.OperationalStatus == OperationalStatus.Up))
-                foreach (var address in nic.GetIPProperties().UnicastAddresses)
-                    // A link-local IPv6 address carries its interface (%2); a Host header never does.
-                    Add(address.Address.AddressFamily == AddressFamily.InterNetworkV6 ? new IPAddress(address.Address.GetAddressBytes()).ToString() : address.Address.ToString());
+            {
+                // Some sandboxed kernels (gVisor) refuse the per-interface query with a SocketException: the other
+                // interfaces and the names above still count, and the app must still start.
+                try
+                {
+                    foreach (var address in nic.GetIPProperties().UnicastAddresses)
+                        // A link-local IPv6 address carries its interface (%2); a Host header never does.
+                        Add(address.Address.AddressFamily == AddressFamily.InterNetworkV6 ? new IPAddress(address.Address.GetAddressBytes()).ToString() : address.Address.ToString());
+                }
+                catch (Exception ex) when (ex is NetworkInformationException or SocketException) { }
+            }
         }
-        catch (NetworkInformationException) { }
+        catch (Exception ex) when (ex is NetworkInformationException or SocketException) { }
         if (Uri.TryCreate(server.PublicBaseUrl, UriKind.Absolute, out var publicUrl)) Add(publicUrl.Host.Trim('[', ']'));
         foreach (var url in server.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             if (Uri.TryCreate(url.Replace("://*", "://0.0.0.0").Replace("://+", "://0.0.0.0"), UriKind.Absolute, out var listen)
