@@ -1,3 +1,4 @@
+using BatteryMes.Tests.Infrastructure;
 using BatteryMes.EndToEnd.Infrastructure;
 using BatteryMes.Web.Domain;
 using BatteryMes.Web.Features.DataEntry;
@@ -31,7 +32,7 @@ public sealed class DashboardLayoutTests(BrowserFixture browser, ITestOutputHelp
             var stage = route.GetStage(1);
             var fail = n % 4 == 3;
             Assert.True((await recorder.SaveStageAsync(new StageSave(id, 1,
-                stage.Checks.Select(c => new CheckInput(c.Code, QcResult.Ok, fail && c == stage.Checks[0] ? QcResult.NotOk : QcResult.Ok)).ToList()), Tech)).Succeeded);
+                stage.Checks.Select(c => fail && c == stage.Checks[0] ? new CheckInput(c.Code, QcResult.Ok, QcResult.NotOk, 3.59, 3.7) : TestChecks.Passing(c)).ToList()), Tech)).Succeeded);
             if (n % 4 == 1) Assert.True((await recorder.CompleteStageAsync(id, 1, Tech)).Succeeded);
         }
         using var http = _app.CreateHttpClient();

@@ -49,7 +49,8 @@ public sealed class LiveDashboardTests(BrowserFixture browser) : IAsyncLifetime
         // Saved through the same service the Data Entry page and the API use.
         Assert.True((await Recorder.CreatePackAsync("BP-LIVE-1", null, null, Tech)).Succeeded);
         var save = await Recorder.SaveStageAsync(new StageSave("BP-LIVE-1", 1,
-            Route.GetStage(1).Checks.Select(c => new CheckInput(c.Code, QcResult.Ok, c == Route.GetStage(1).Checks[0] ? QcResult.NotOk : QcResult.Ok)).ToList()), Tech);
+            Route.GetStage(1).Checks.Select(c => c == Route.GetStage(1).Checks[0]
+                ? new CheckInput(c.Code, QcResult.Ok, QcResult.NotOk, 3.59, 3.7) : TestChecks.Passing(c)).ToList()), Tech);
         Assert.True(save.Succeeded, save.Message);
 
         foreach (var page in new[] { wall, tablet })
@@ -101,7 +102,7 @@ public sealed class LiveDashboardTests(BrowserFixture browser) : IAsyncLifetime
         var stage = Route.GetStage(1);
         Assert.True((await Recorder.CreatePackAsync("BP-CHART-1", null, null, Tech)).Succeeded);
         Assert.True((await Recorder.SaveStageAsync(new StageSave("BP-CHART-1", 1,
-            stage.Checks.Select(c => new CheckInput(c.Code, QcResult.Ok, QcResult.Ok)).ToList()), Tech)).Succeeded);
+            TestChecks.Passing(stage)), Tech)).Succeeded);
         Assert.True((await Recorder.CompleteStageAsync("BP-CHART-1", 1, Tech)).Succeeded);
         var plan = _app.Services.GetRequiredService<BatteryMes.Web.Features.Dashboard.ProductionPlan>();
         Assert.True((await plan.SetTargetAsync(DateOnly.FromDateTime(DateTime.UtcNow.AddDays(-7)), 12, "Supervisor")).Succeeded);

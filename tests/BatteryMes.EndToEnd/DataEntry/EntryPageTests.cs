@@ -153,7 +153,9 @@ public sealed class EntryPageTests(BrowserFixture browser) : IAsyncLifetime
         await _app.SignInAsync(asha, TestPeople.Operator, "/entry/BP-E2E-0004");
         await _app.SignInAsync(ravi, TestPeople.SecondOperator, "/entry/BP-E2E-0004");
 
+        await asha.MeasureStageOneAsync("X");
         await Button(asha, "All OK for Module X").ClickAsync();
+        await ravi.MeasureStageOneAsync("Y");
         await Button(ravi, "All OK for Module Y").ClickAsync();
         await Task.WhenAll(Button(asha, "Save").ClickAsync(), Button(ravi, "Save").ClickAsync());
         await Expect(asha.GetByRole(AriaRole.Status)).ToContainTextAsync("Saved");
@@ -211,10 +213,12 @@ public sealed class EntryPageTests(BrowserFixture browser) : IAsyncLifetime
         var complete = Button(page, "Complete Process");
 
         await Expect(complete).ToHaveCountAsync(0);
+        await page.MeasureStageOneAsync("X");
         await Button(page, "All OK for Module X").ClickAsync();
         await Button(page, "Save").ClickAsync();
         await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Module Y still missing all 5 checks");
         await Expect(complete).ToHaveCountAsync(0);
+        await page.MeasureStageOneAsync("Y");
         await Button(page, "All OK for Module Y").ClickAsync();
         await Expect(complete).ToBeVisibleAsync();
         await complete.ClickAsync();

@@ -148,7 +148,9 @@ public sealed partial class BadInputFormsTests(BrowserFixture browser, SweepApp 
         Assert.Null(stage.Remarks);
 
         // Signed off by the same person (the sweep app does not ask for a second person): the QC inspector is that name, as text.
+        await page.Page.MeasureStageOneAsync("X");
         await page.Button("All OK for Module X").ClickAsync();
+        await page.Page.MeasureStageOneAsync("Y");
         await page.Button("All OK for Module Y").ClickAsync();
         await StagePage.SignOffAsync(page.Page, scripted.Pin!);
         await Expect(page.Page.GetByLabel("Stage status")).ToHaveTextAsync("Completed (QC OK)");

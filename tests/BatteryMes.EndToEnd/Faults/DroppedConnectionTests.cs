@@ -31,6 +31,7 @@ public sealed class DroppedConnectionTests(BrowserFixture browser) : IAsyncLifet
         var okX = StagePage.ResultButton(page, "1.1.1", "X", "OK");
 
         await page.GetByLabel("Remarks").FillAsync("Cells from tray 7");
+        await page.MeasureStageOneAsync("X");
         await page.GetByRole(AriaRole.Button, new() { Name = "All OK for Module X", Exact = true }).ClickAsync();
         await page.WaitForFunctionAsync("() => (localStorage.getItem('batterymes.draft.BP-E2E-DROP-1.1') || '').includes('tray 7')");
 

@@ -28,7 +28,7 @@ public sealed class CrossSiteRequestTests(BrowserFixture browser) : IAsyncLifeti
         var recorder = _app.Services.GetRequiredService<PackRecorder>();
         Assert.True((await recorder.CreatePackAsync(PackId, null, null, TestPeople.Operator.Actor())).Succeeded);
         var stage = _app.Services.GetRequiredService<ProcessRoute>().GetStage(1);
-        var saved = await recorder.SaveStageAsync(new StageSave(PackId, 1, stage.Checks.Select(c => new CheckInput(c.Code, QcResult.Ok, QcResult.Ok)).ToList()),
+        var saved = await recorder.SaveStageAsync(new StageSave(PackId, 1, TestChecks.Passing(stage)),
             TestPeople.Operator.Actor());
         Assert.True(saved.Succeeded, saved.Message);
     }

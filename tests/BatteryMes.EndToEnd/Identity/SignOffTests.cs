@@ -24,7 +24,9 @@ public sealed class SignOffTests(BrowserFixture browser) : IAsyncLifetime
 
     internal static async Task RecordStageOneAsync(IPage page)
     {
+        await page.MeasureStageOneAsync("X");
         await Button(page, "All OK for Module X").ClickAsync();
+        await page.MeasureStageOneAsync("Y");
         await Button(page, "All OK for Module Y").ClickAsync();
         await Button(page, "Save").ClickAsync();
         await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Saved");

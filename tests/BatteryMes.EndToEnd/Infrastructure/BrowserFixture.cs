@@ -73,3 +73,14 @@ public static class PageExtensions
     public static Task WaitForBlazorAsync(this IPage page) =>
         page.WaitForSelectorAsync("#circuit-state[data-state='interactive']", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached });
 }
+
+public static class StageOneMeasurements
+{
+    /// <summary>Types in-limit values into the checks of stage 1 that require a measured value (cell voltage 1.1.1 and
+    /// internal resistance 1.1.2): the page judges them OK, and "All OK" leaves those checks to the operator.</summary>
+    public static async Task MeasureStageOneAsync(this IPage page, string module)
+    {
+        foreach (var (code, value) in new[] { ("1.1.1", "3.59"), ("1.1.2", "12") })
+            await page.GetByRole(AriaRole.Region, new() { Name = $"Check {code}", Exact = true }).GetByLabel($"Measured {module}").FillAsync(value);
+    }
+}

@@ -25,7 +25,7 @@ public sealed class ReportsPageTests(BrowserFixture browser) : IAsyncLifetime
             var created = await recorder.CreatePackAsync(id, $"MX-{id}", $"MY-{id}", Person);
             Assert.True(created.Succeeded, created.Message);
         }
-        var saved = await recorder.SaveStageAsync(new StageSave("BP-E2E-002", 1, [new CheckInput("1.1.1", QcResult.Ok, QcResult.Ok)]), Person);
+        var saved = await recorder.SaveStageAsync(new StageSave("BP-E2E-002", 1, [new CheckInput("1.1.1", QcResult.Ok, QcResult.Ok, 3.59, 3.59)]), Person);
         Assert.True(saved.Succeeded, saved.Message);
     }
 
@@ -53,7 +53,7 @@ public sealed class ReportsPageTests(BrowserFixture browser) : IAsyncLifetime
             var sheet = workbook.Worksheet(1);
             Assert.Equal("BP-E2E-002", sheet.Cell("J6").GetString());
             Assert.Equal("Kömürcü", sheet.Cell(8, 16).GetString());
-            Assert.Equal("OK", sheet.Cell(8, 12).GetString());
+            Assert.Equal("OK (3.59 V)", sheet.Cell(8, 12).GetString());
         }
 
         var master = await page.RunAndWaitForDownloadAsync(() =>
