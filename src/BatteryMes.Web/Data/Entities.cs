@@ -17,6 +17,12 @@ public sealed class Pack
     public int CurrentStage { get; set; } = 1;
     /// <summary>When the last stage of the route was completed (ready for dispatch).</summary>
     public DateTime? CompletedUtc { get; set; }
+    /// <summary>Why the pack is on hold (a recall of a cell lot, a supervisor's decision); null when it is not.
+    /// A pack on hold keeps its stage statuses: the hold is shown beside them and lifted by a supervisor.</summary>
+    public string? HoldReason { get; set; }
+    public DateTime? HeldUtc { get; set; }
+    /// <summary>Full name of the person who put the pack on hold.</summary>
+    public string? HeldBy { get; set; }
     public List<StageRecord> Stages { get; set; } = [];
 }
 
@@ -150,4 +156,71 @@ public sealed class ApiKey
     public string? CreatedBy { get; set; }
     public DateTime? RevokedUtc { get; set; }
     public DateTime? LastUsedUtc { get; set; }
+}
+
+/// <summary>What a <see cref="Component"/> is. Numbers are stored; do not renumber.</summary>
+public enum ComponentKind : byte
+{
+    Cell = 0,
+    Module = 1,
+}
+
+/// <summary>A cell or a module, known by the ID printed or lasered on it (canonical: trimmed, upper case).
+/// Cells carry their sorting values, from the cell sorting stage or an import of the supplier's or sorting
+/// machine's data.</summary>
+public sealed class Component
+{
+    public long Id { get; set; }
+    public ComponentKind Kind { get; set; }
+    public string Serial { get; set; } = "";
+    /// <summary>The supplier's lot (batch) of a cell: what a recall names.</summary>
+    public string? Lot { get; set; }
+    public double? CapacityAh { get; set; }
+    public double? VoltageV { get; set; }
+    public double? ResistanceMilliOhm { get; set; }
+    /// <summary>Where the values came from: "scan", or "import: &lt;file name&gt;".</summary>
+    public string? Source { get; set; }
+    public DateTime CreatedUtc { get; set; }
+    public DateTime UpdatedUtc { get; set; }
+    public List<ComponentLink> Links { get; set; } = [];
+}
+
+/// <summary>One fitting of a component into a pack: a cell into the pack's Module X or Module Y, or a module onto
+/// the pack's X or Y position. Never deleted: a removal (rework) sets <see cref="RemovedUtc"/> and its reason, and a
+/// component has at most one link without it (one parent at a time, enforced by a filtered unique index).</summary>
+public sealed class ComponentLink
+{
+    public long Id { get; set; }
+    public long ComponentId { get; set; }
+    public Component Component { get; set; } = null!;
+    public long PackRowId { get; set; }
+    public Pack Pack { get; set; } = null!;
+    /// <summary>Module X or Module Y of the pack.</summary>
+    public Module Side { get; set; }
+    /// <summary>Order of the cell within its module (1, 2, ...); null for a module.</summary>
+    public int? Position { get; set; }
+    /// <summary>The route stage at which the component was scanned in.</summary>
+    public int StageNumber { get; set; }
+    public DateTime LinkedUtc { get; set; }
+    public string LinkedBy { get; set; } = "";
+    public string? LinkedByLogin { get; set; }
+    public DateTime? RemovedUtc { get; set; }
+    public string? RemovedBy { get; set; }
+    public string? RemovedByLogin { get; set; }
+    public string? RemovedReason { get; set; }
+    /// <summary>The link of the component that took this one's place, when it was replaced in rework.</summary>
+    public long? ReplacedByLinkId { get; set; }
+}
+
+/// <summary>A saved mapping of an import file's column headers to the app's fields (one per import kind), so the
+/// next file from the same supplier or machine maps itself.</summary>
+public sealed class ImportMapping
+{
+    public long Id { get; set; }
+    /// <summary>What is imported, e.g. "cells".</summary>
+    public string Kind { get; set; } = "";
+    /// <summary>JSON object: app field name to the file's column header.</summary>
+    public string ColumnsJson { get; set; } = "{}";
+    public DateTime SavedUtc { get; set; }
+    public string? SavedBy { get; set; }
 }

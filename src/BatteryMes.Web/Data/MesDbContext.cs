@@ -17,6 +17,9 @@ public class MesDbContext(DbContextOptions options) : DbContext(options), IDataP
     public DbSet<IssuedLabel> IssuedLabels => Set<IssuedLabel>();
     public DbSet<Person> People => Set<Person>();
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
+    public DbSet<Component> Components => Set<Component>();
+    public DbSet<ComponentLink> ComponentLinks => Set<ComponentLink>();
+    public DbSet<ImportMapping> ImportMappings => Set<ImportMapping>();
     /// <summary>Keys for sign-in cookies and antiforgery tokens, shared by every app instance on one database.</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
@@ -38,6 +41,10 @@ public class MesDbContext(DbContextOptions options) : DbContext(options), IDataP
             e.HasIndex(p => p.CreatedUtc);
             e.HasIndex(p => p.UpdatedUtc);
             e.HasIndex(p => p.CompletedUtc);
+            e.Property(p => p.HoldReason).HasMaxLength(500);
+            e.Property(p => p.HeldBy).HasMaxLength(100);
+            // The dashboard lists the packs on hold: a few rows, whatever the number of packs.
+            e.HasIndex(p => p.HeldUtc).HasDatabaseName("IX_Packs_OnHold").HasFilter("\"HoldReason\" IS NOT NULL");
             e.HasMany(p => p.Stages).WithOne(s => s.Pack).HasForeignKey(s => s.PackRowId).OnDelete(DeleteBehavior.Cascade);
         });
 
@@ -129,6 +136,42 @@ public class MesDbContext(DbContextOptions options) : DbContext(options), IDataP
             e.Property(k => k.CreatedBy).HasMaxLength(64);
             e.HasIndex(k => k.KeyHash).IsUnique();
             e.HasOne(k => k.Person).WithMany().HasForeignKey(k => k.PersonId).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        model.Entity<Component>(e =>
+        {
+            e.ToTable("Components");
+            e.Property(c => c.Serial).HasMaxLength(64).IsRequired();
+            e.Property(c => c.Lot).HasMaxLength(64);
+            e.Property(c => c.Source).HasMaxLength(200);
+            e.HasIndex(c => new { c.Kind, c.Serial }).IsUnique();
+            e.HasIndex(c => c.Lot);
+            e.HasMany(c => c.Links).WithOne(l => l.Component).HasForeignKey(l => l.ComponentId).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        model.Entity<ComponentLink>(e =>
+        {
+            e.ToTable("ComponentLinks");
+            e.Property(l => l.Side).HasConversion<byte>();
+            e.Property(l => l.LinkedBy).HasMaxLength(100).IsRequired();
+            e.Property(l => l.LinkedByLogin).HasMaxLength(64);
+            e.Property(l => l.RemovedBy).HasMaxLength(100);
+            e.Property(l => l.RemovedByLogin).HasMaxLength(64);
+            e.Property(l => l.RemovedReason).HasMaxLength(500);
+            // One parent at a time: at most one link of a component is still in place.
+            e.HasIndex(l => l.ComponentId).IsUnique().HasDatabaseName("IX_ComponentLinks_InPlace")
+                .HasFilter("\"RemovedUtc\" IS NULL");
+            e.HasIndex(l => new { l.PackRowId, l.Side, l.Position });
+            e.HasOne(l => l.Pack).WithMany().HasForeignKey(l => l.PackRowId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        model.Entity<ImportMapping>(e =>
+        {
+            e.ToTable("ImportMappings");
+            e.Property(m => m.Kind).HasMaxLength(32).IsRequired();
+            e.Property(m => m.ColumnsJson).HasMaxLength(4000).IsRequired();
+            e.Property(m => m.SavedBy).HasMaxLength(100);
+            e.HasIndex(m => m.Kind).IsUnique();
         });
 
         model.Entity<DataProtectionKey>(e => e.ToTable("DataProtectionKeys"));

@@ -17,7 +17,8 @@ internal static class RowCopy
     private const int BatchSize = 2000;
 
     /// <summary>Parents before children, so foreign keys hold at every step.</summary>
-    private static readonly Type[] TableOrder = [typeof(Pack), typeof(StageRecord), typeof(CheckResult), typeof(AuditEntry), typeof(ProductionTarget), typeof(IssuedLabel)];
+    private static readonly Type[] TableOrder = [typeof(Pack), typeof(StageRecord), typeof(CheckResult), typeof(AuditEntry), typeof(ProductionTarget), typeof(IssuedLabel),
+        typeof(Component), typeof(ComponentLink), typeof(ImportMapping)];
 
     /// <summary>Row by row through EF (used by the restore into PostgreSQL).</summary>
     public static async Task CopyAllAsync(MesDbContext source, MesDbContext target, CancellationToken ct)
@@ -28,6 +29,9 @@ internal static class RowCopy
         await CopyAsync<AuditEntry>(source, target, ct);
         await CopyAsync<ProductionTarget>(source, target, ct);
         await CopyAsync<IssuedLabel>(source, target, ct);
+        await CopyAsync<Component>(source, target, ct);
+        await CopyAsync<ComponentLink>(source, target, ct);
+        await CopyAsync<ImportMapping>(source, target, ct);
     }
 
     private static async Task CopyAsync<T>(MesDbContext source, MesDbContext target, CancellationToken ct) where T : class
@@ -237,7 +241,7 @@ internal static class RowCopy
     {
         await using var source = SnapshotFile.OpenContext(SnapshotFile.ConnectionString(snapshotFile, Microsoft.Data.Sqlite.SqliteOpenMode.ReadOnly));
         await using var target = await live.CreateDbContextAsync(ct);
-        var tables = new[] { "Packs", "StageRecords", "CheckResults", "AuditLog", "ProductionTargets", "IssuedLabels" };
+        var tables = new[] { "Packs", "StageRecords", "CheckResults", "AuditLog", "ProductionTargets", "IssuedLabels", "Components", "ComponentLinks", "ImportMappings" };
         var strategy = target.Database.CreateExecutionStrategy();
         await strategy.ExecuteAsync(async () =>
         {

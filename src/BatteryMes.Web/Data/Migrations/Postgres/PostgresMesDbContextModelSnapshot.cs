@@ -196,6 +196,153 @@ namespace BatteryMes.Web.Data.Migrations.Postgres
                     b.ToTable("CheckResults", (string)null);
                 });
 
+            modelBuilder.Entity("BatteryMes.Web.Data.Component", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<double?>("CapacityAh")
+                        .HasColumnType("double precision");
+
+                    b.Property<DateTime>("CreatedUtc")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<byte>("Kind")
+                        .HasColumnType("smallint");
+
+                    b.Property<string>("Lot")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<double?>("ResistanceMilliOhm")
+                        .HasColumnType("double precision");
+
+                    b.Property<string>("Serial")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Source")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<DateTime>("UpdatedUtc")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<double?>("VoltageV")
+                        .HasColumnType("double precision");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Lot");
+
+                    b.HasIndex("Kind", "Serial")
+                        .IsUnique();
+
+                    b.ToTable("Components", (string)null);
+                });
+
+            modelBuilder.Entity("BatteryMes.Web.Data.ComponentLink", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<long>("ComponentId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("LinkedBy")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<string>("LinkedByLogin")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTime>("LinkedUtc")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long>("PackRowId")
+                        .HasColumnType("bigint");
+
+                    b.Property<int?>("Position")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("RemovedBy")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<string>("RemovedByLogin")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("RemovedReason")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.Property<DateTime?>("RemovedUtc")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long?>("ReplacedByLinkId")
+                        .HasColumnType("bigint");
+
+                    b.Property<byte>("Side")
+                        .HasColumnType("smallint");
+
+                    b.Property<int>("StageNumber")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ComponentId")
+                        .IsUnique()
+                        .HasDatabaseName("IX_ComponentLinks_InPlace")
+                        .HasFilter("\"RemovedUtc\" IS NULL");
+
+                    b.HasIndex("PackRowId", "Side", "Position");
+
+                    b.ToTable("ComponentLinks", (string)null);
+                });
+
+            modelBuilder.Entity("BatteryMes.Web.Data.ImportMapping", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("ColumnsJson")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<string>("SavedBy")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<DateTime>("SavedUtc")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Kind")
+                        .IsUnique();
+
+                    b.ToTable("ImportMappings", (string)null);
+                });
+
             modelBuilder.Entity("BatteryMes.Web.Data.IssuedLabel", b =>
                 {
                     b.Property<long>("Id")
@@ -256,6 +403,17 @@ namespace BatteryMes.Web.Data.Migrations.Postgres
                     b.Property<int>("CurrentStage")
                         .HasColumnType("integer");
 
+                    b.Property<string>("HeldBy")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<DateTime?>("HeldUtc")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("HoldReason")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
                     b.Property<string>("ModuleXSerial")
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
@@ -280,6 +438,10 @@ namespace BatteryMes.Web.Data.Migrations.Postgres
                     b.HasIndex("CompletedUtc");
 
                     b.HasIndex("CreatedUtc");
+
+                    b.HasIndex("HeldUtc")
+                        .HasDatabaseName("IX_Packs_OnHold")
+                        .HasFilter("\"HoldReason\" IS NOT NULL");
 
                     b.HasIndex("PackId")
                         .IsUnique();
@@ -493,6 +655,25 @@ namespace BatteryMes.Web.Data.Migrations.Postgres
                     b.Navigation("StageRecord");
                 });
 
+            modelBuilder.Entity("BatteryMes.Web.Data.ComponentLink", b =>
+                {
+                    b.HasOne("BatteryMes.Web.Data.Component", "Component")
+                        .WithMany("Links")
+                        .HasForeignKey("ComponentId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("BatteryMes.Web.Data.Pack", "Pack")
+                        .WithMany()
+                        .HasForeignKey("PackRowId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Component");
+
+                    b.Navigation("Pack");
+                });
+
             modelBuilder.Entity("BatteryMes.Web.Data.StageRecord", b =>
                 {
                     b.HasOne("BatteryMes.Web.Data.Pack", "Pack")
@@ -502,6 +683,11 @@ namespace BatteryMes.Web.Data.Migrations.Postgres
                         .IsRequired();
 
                     b.Navigation("Pack");
+                });
+
+            modelBuilder.Entity("BatteryMes.Web.Data.Component", b =>
+                {
+                    b.Navigation("Links");
                 });
 
             modelBuilder.Entity("BatteryMes.Web.Data.Pack", b =>

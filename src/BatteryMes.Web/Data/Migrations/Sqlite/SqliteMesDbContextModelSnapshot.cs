@@ -185,6 +185,147 @@ namespace BatteryMes.Web.Data.Migrations.Sqlite
                     b.ToTable("CheckResults", (string)null);
                 });
 
+            modelBuilder.Entity("BatteryMes.Web.Data.Component", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double?>("CapacityAh")
+                        .HasColumnType("REAL");
+
+                    b.Property<DateTime>("CreatedUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte>("Kind")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Lot")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<double?>("ResistanceMilliOhm")
+                        .HasColumnType("REAL");
+
+                    b.Property<string>("Serial")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Source")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("UpdatedUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<double?>("VoltageV")
+                        .HasColumnType("REAL");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Lot");
+
+                    b.HasIndex("Kind", "Serial")
+                        .IsUnique();
+
+                    b.ToTable("Components", (string)null);
+                });
+
+            modelBuilder.Entity("BatteryMes.Web.Data.ComponentLink", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ComponentId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("LinkedBy")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("LinkedByLogin")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("LinkedUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("PackRowId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("Position")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("RemovedBy")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RemovedByLogin")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RemovedReason")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("RemovedUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("ReplacedByLinkId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte>("Side")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("StageNumber")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ComponentId")
+                        .IsUnique()
+                        .HasDatabaseName("IX_ComponentLinks_InPlace")
+                        .HasFilter("\"RemovedUtc\" IS NULL");
+
+                    b.HasIndex("PackRowId", "Side", "Position");
+
+                    b.ToTable("ComponentLinks", (string)null);
+                });
+
+            modelBuilder.Entity("BatteryMes.Web.Data.ImportMapping", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ColumnsJson")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SavedBy")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("SavedUtc")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Kind")
+                        .IsUnique();
+
+                    b.ToTable("ImportMappings", (string)null);
+                });
+
             modelBuilder.Entity("BatteryMes.Web.Data.IssuedLabel", b =>
                 {
                     b.Property<long>("Id")
@@ -241,6 +382,17 @@ namespace BatteryMes.Web.Data.Migrations.Sqlite
                     b.Property<int>("CurrentStage")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("HeldBy")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("HeldUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("HoldReason")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("ModuleXSerial")
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
@@ -265,6 +417,10 @@ namespace BatteryMes.Web.Data.Migrations.Sqlite
                     b.HasIndex("CompletedUtc");
 
                     b.HasIndex("CreatedUtc");
+
+                    b.HasIndex("HeldUtc")
+                        .HasDatabaseName("IX_Packs_OnHold")
+                        .HasFilter("\"HoldReason\" IS NOT NULL");
 
                     b.HasIndex("PackId")
                         .IsUnique();
@@ -470,6 +626,25 @@ namespace BatteryMes.Web.Data.Migrations.Sqlite
                     b.Navigation("StageRecord");
                 });
 
+            modelBuilder.Entity("BatteryMes.Web.Data.ComponentLink", b =>
+                {
+                    b.HasOne("BatteryMes.Web.Data.Component", "Component")
+                        .WithMany("Links")
+                        .HasForeignKey("ComponentId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("BatteryMes.Web.Data.Pack", "Pack")
+                        .WithMany()
+                        .HasForeignKey("PackRowId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Component");
+
+                    b.Navigation("Pack");
+                });
+
             modelBuilder.Entity("BatteryMes.Web.Data.StageRecord", b =>
                 {
                     b.HasOne("BatteryMes.Web.Data.Pack", "Pack")
@@ -479,6 +654,11 @@ namespace BatteryMes.Web.Data.Migrations.Sqlite
                         .IsRequired();
 
                     b.Navigation("Pack");
+                });
+
+            modelBuilder.Entity("BatteryMes.Web.Data.Component", b =>
+                {
+                    b.Navigation("Links");
                 });
 
             modelBuilder.Entity("BatteryMes.Web.Data.Pack", b =>
