@@ -49,6 +49,49 @@ public class LiveRelayTests
     }
 
     [Fact]
+    public async Task Should_listen_again_after_postgresql_drops_the_channel_and_carry_the_changes_made_after()
+    {
+        await using var database = TestDatabase.Create(DatabaseProvider.PostgreSQL);
+        await using var first = new MesAppFactory(database);
+        await using var second = new MesAppFactory(database);
+        await first.Services.GetRequiredService<PostgresChangeRelay>().Listening.WaitAsync(Patience);
+        await second.Services.GetRequiredService<PostgresChangeRelay>().Listening.WaitAsync(Patience);
+        var seenBySecond = Watch(second.Services);
+        await using var admin = new NpgsqlConnection(database.ConnectionString);
+        await admin.OpenAsync();
+
+        // A database restart or a network drop ends the listeners' sessions.
+        var ended = await ListenersAsync(admin, "pg_terminate_backend(pid)");
+        Assert.Equal(2, ended.Count);
+
+        var deadline = DateTime.UtcNow + Patience;
+        List<int> listening;
+        do
+        {
+            await Task.Delay(200);
+            listening = await ListenersAsync(admin, "pid");
+        } while (listening.Count < 2 && DateTime.UtcNow < deadline);
+        Assert.Equal(2, listening.Count);
+        Assert.Empty(listening.Intersect(ended));
+
+        await CreateAsync(first.Services.GetRequiredService<PackRecorder>(), "BP-AFTER-DROP");
+        var relayed = await seenBySecond.NextAsync(c => c.PackId == "BP-AFTER-DROP");
+        Assert.Equal(PackChangeKind.Created, relayed.Kind);
+    }
+
+    /// <summary>Runs <paramref name="select"/> (an expression of pid) over this database's live-update listeners.</summary>
+    private static async Task<List<int>> ListenersAsync(NpgsqlConnection admin, string select)
+    {
+        await using var command = new NpgsqlCommand(
+            $"SELECT pid, {select} FROM pg_stat_activity WHERE datname = current_database() AND application_name = @name", admin);
+        command.Parameters.AddWithValue("name", PostgresChangeRelay.ListenerApplicationName);
+        var pids = new List<int>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) pids.Add(reader.GetInt32(0));
+        return pids;
+    }
+
+    [Fact]
     public async Task Should_send_a_change_made_the_moment_the_relay_has_started()
     {
         await using var database = TestDatabase.Create(DatabaseProvider.PostgreSQL);

@@ -3,6 +3,8 @@ using System.Threading.Channels;
 using BatteryMes.Web.Configuration;
 using BatteryMes.Web.Data;
 using Npgsql;
+using Polly;
+using Polly.Retry;
 
 namespace BatteryMes.Web.Features.LiveUpdates;
 
@@ -13,11 +15,46 @@ namespace BatteryMes.Web.Features.LiveUpdates;
 public sealed class PostgresChangeRelay(DatabaseTarget database, PackChangeFeed feed, ILogger<PostgresChangeRelay> log) : BackgroundService
 {
     public const string ChannelName = "batterymes_pack_changes";
-    private static readonly TimeSpan ReconnectDelay = TimeSpan.FromSeconds(3);
+    /// <summary>The listener's application name, as PostgreSQL's pg_stat_activity shows it.</summary>
+    public const string ListenerApplicationName = "Battery MES live updates";
+    private static readonly Func<RetryPredicateArguments<object>, ValueTask<bool>> TransientFaults =
+        new PredicateBuilder().Handle<Exception>(ex => ex is not OperationCanceledException);
     private readonly Channel<PackChange> _outgoing = Channel.CreateBounded<PackChange>(
         new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
     private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private IDisposable? _subscription;
+
+    /// <summary>Connecting the listener: retried for as long as the app runs, waiting 1 s, 2 s, 4 s ... up to 30 s
+    /// (with jitter, so instances restarted together do not reconnect in step).</summary>
+    private readonly ResiliencePipeline _reconnect = new ResiliencePipelineBuilder()
+        .AddRetry(new RetryStrategyOptions
+        {
+            ShouldHandle = TransientFaults,
+            MaxRetryAttempts = int.MaxValue,
+            Delay = TimeSpan.FromSeconds(1),
+            MaxDelay = TimeSpan.FromSeconds(30),
+            BackoffType = DelayBackoffType.Exponential,
+            UseJitter = true,
+            OnRetry = args =>
+            {
+                log.LogWarning(args.Outcome.Exception, "Cannot reach PostgreSQL for the live-update channel {Channel} (attempt {Attempt}); trying again in {Delay}",
+                    ChannelName, args.AttemptNumber + 1, args.RetryDelay);
+                return default;
+            },
+        })
+        .Build();
+
+    /// <summary>Sending one notification: two quick retries on a fresh connection, so a dropped connection does not
+    /// cost other instances a change.</summary>
+    private readonly ResiliencePipeline _send = new ResiliencePipelineBuilder()
+        .AddRetry(new RetryStrategyOptions
+        {
+            ShouldHandle = TransientFaults,
+            MaxRetryAttempts = 2,
+            Delay = TimeSpan.FromMilliseconds(200),
+            BackoffType = DelayBackoffType.Exponential,
+        })
+        .Build();
 
     /// <summary>This instance's id, carried in every notification it sends.</summary>
     public string InstanceId { get; } = Guid.NewGuid().ToString("N");
@@ -61,26 +98,50 @@ public sealed class PostgresChangeRelay(DatabaseTarget database, PackChangeFeed 
     {
         while (!ct.IsCancellationRequested)
         {
+            NpgsqlConnection connection;
             try
             {
-                await using var connection = new NpgsqlConnection(ListenerConnectionString());
-                await connection.OpenAsync(ct);
-                connection.Notification += (_, e) => OnNotification(e.Payload);
-                await using (var listen = new NpgsqlCommand($"LISTEN {ChannelName}", connection))
-                    await listen.ExecuteNonQueryAsync(ct);
-                log.LogInformation("Live updates relayed between app instances through PostgreSQL channel {Channel} as instance {Instance}", ChannelName, InstanceId);
-                _listening.TrySetResult();
-                while (!ct.IsCancellationRequested) await connection.WaitAsync(ct);
+                connection = await _reconnect.ExecuteAsync(ConnectListenerAsync, ct);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
                 return;
             }
-            catch (Exception ex)
+            await using (connection)
             {
-                log.LogWarning(ex, "Lost the PostgreSQL live-update channel {Channel}; reconnecting in {Delay}", ChannelName, ReconnectDelay);
-                try { await Task.Delay(ReconnectDelay, ct); } catch (OperationCanceledException) { return; }
+                log.LogInformation("Live updates relayed between app instances through PostgreSQL channel {Channel} as instance {Instance}", ChannelName, InstanceId);
+                _listening.TrySetResult();
+                try
+                {
+                    while (!ct.IsCancellationRequested) await connection.WaitAsync(ct);
+                }
+                catch (OperationCanceledException) when (ct.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (Exception ex)
+                {
+                    log.LogWarning(ex, "Lost the PostgreSQL live-update channel {Channel}; reconnecting", ChannelName);
+                }
             }
+        }
+    }
+
+    private async ValueTask<NpgsqlConnection> ConnectListenerAsync(CancellationToken ct)
+    {
+        var connection = new NpgsqlConnection(ListenerConnectionString());
+        try
+        {
+            await connection.OpenAsync(ct);
+            connection.Notification += (_, e) => OnNotification(e.Payload);
+            await using var listen = new NpgsqlCommand($"LISTEN {ChannelName}", connection);
+            await listen.ExecuteNonQueryAsync(ct);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
         }
     }
 
@@ -94,22 +155,33 @@ public sealed class PostgresChangeRelay(DatabaseTarget database, PackChangeFeed 
                 var payload = JsonSerializer.Serialize(new RelayMessage(InstanceId, change.Kind, change.PackId, change.StageNumber, change.AtUtc));
                 try
                 {
-                    if (connection is null)
+                    await _send.ExecuteAsync(async token =>
                     {
-                        connection = new NpgsqlConnection(database.ConnectionString);
-                        await connection.OpenAsync(ct);
-                    }
-                    await using var notify = new NpgsqlCommand("SELECT pg_notify(@channel, @payload)", connection);
-                    notify.Parameters.AddWithValue("channel", ChannelName);
-                    notify.Parameters.AddWithValue("payload", payload);
-                    await notify.ExecuteNonQueryAsync(ct);
+                        try
+                        {
+                            if (connection is null)
+                            {
+                                connection = new NpgsqlConnection(database.ConnectionString);
+                                await connection.OpenAsync(token);
+                            }
+                            await using var notify = new NpgsqlCommand("SELECT pg_notify(@channel, @payload)", connection);
+                            notify.Parameters.AddWithValue("channel", ChannelName);
+                            notify.Parameters.AddWithValue("payload", payload);
+                            await notify.ExecuteNonQueryAsync(token);
+                        }
+                        catch (Exception) when (!token.IsCancellationRequested)
+                        {
+                            // The next attempt starts on a fresh connection.
+                            if (connection is not null) await connection.DisposeAsync();
+                            connection = null;
+                            throw;
+                        }
+                    }, ct);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
                     // Other instances miss this one change; they catch up with the next. Never fail the saver.
                     log.LogWarning(ex, "Could not tell other app instances about {ChangeKind} of pack {PackId}", change.Kind, change.PackId);
-                    if (connection is not null) await connection.DisposeAsync();
-                    connection = null;
                 }
             }
         }
@@ -143,7 +215,7 @@ public sealed class PostgresChangeRelay(DatabaseTarget database, PackChangeFeed 
     /// <summary>LISTEN holds its connection for the life of the app: keep it out of the pool the DbContexts use,
     /// and without a command timeout, since it waits for notifications indefinitely.</summary>
     private string ListenerConnectionString() =>
-        new NpgsqlConnectionStringBuilder(database.ConnectionString) { Pooling = false, KeepAlive = 30, CommandTimeout = 0 }.ToString();
+        new NpgsqlConnectionStringBuilder(database.ConnectionString) { Pooling = false, KeepAlive = 30, CommandTimeout = 0, ApplicationName = ListenerApplicationName }.ToString();
 
     private sealed record RelayMessage(string Instance, PackChangeKind Kind, string? PackId, int? Stage, DateTime AtUtc);
 }
