@@ -34,19 +34,26 @@ public sealed class HttpsBrowserTests(BrowserFixture browser) : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _database = TestDatabase.Create(DatabaseProvider.Sqlite);
-        _app = new MesAppFactory(_database, new Dictionary<string, string?>
+        (_app, _http, _https) = StartOnTheLan(_database, redirectHttpToHttps: false);
+        await Task.CompletedTask;
+    }
+
+    /// <summary>The app on Kestrel with HTTPS on and its generated certificate; its HTTP and HTTPS addresses under the plant host name.</summary>
+    private static (MesAppFactory App, string Http, string Https) StartOnTheLan(TestDatabase database, bool redirectHttpToHttps)
+    {
+        var app = new MesAppFactory(database, new Dictionary<string, string?>
         {
             ["urls"] = "http://127.0.0.1:0;https://127.0.0.1:0",
             ["BatteryMes:Server:Https:Enabled"] = "true",
-            ["BatteryMes:Server:Https:GeneratedCertificateFolder"] = Path.Combine(_database.Folder, "data", "https"),
+            ["BatteryMes:Server:Https:RedirectHttpToHttps"] = redirectHttpToHttps ? "true" : "false",
+            ["BatteryMes:Server:Https:GeneratedCertificateFolder"] = Path.Combine(database.Folder, "data", "https"),
             ["BatteryMes:Security:HostNames"] = PlantHost,
         });
-        _app.UseKestrel();
-        _app.StartServer();
-        var addresses = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
-        _http = addresses.Single(a => a.StartsWith("http://", StringComparison.Ordinal)).Replace("127.0.0.1", PlantHost, StringComparison.Ordinal);
-        _https = addresses.Single(a => a.StartsWith("https://", StringComparison.Ordinal)).Replace("127.0.0.1", PlantHost, StringComparison.Ordinal);
-        await Task.CompletedTask;
+        app.UseKestrel();
+        app.StartServer();
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+        string OnPlantHost(string scheme) => addresses.Single(a => a.StartsWith(scheme, StringComparison.Ordinal)).Replace("127.0.0.1", PlantHost, StringComparison.Ordinal);
+        return (app, OnPlantHost("http://"), OnPlantHost("https://"));
     }
 
     public async Task DisposeAsync()
@@ -106,6 +113,30 @@ public sealed class HttpsBrowserTests(BrowserFixture browser) : IAsyncLifetime
         var text = await File.ReadAllTextAsync((await download.PathAsync())!);
         Assert.StartsWith("-----BEGIN CERTIFICATE-----", text);
         await page.ScreenshotAsync(new() { Path = Path.Combine(Path.GetTempPath(), "batterymes-about-1024.png"), FullPage = true });
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task A_new_tablet_opens_the_trust_page_over_plain_HTTP_without_signing_in_even_when_HTTP_is_redirected()
+    {
+        await using var database = TestDatabase.Create(DatabaseProvider.Sqlite);
+        var (redirecting, http, _) = StartOnTheLan(database, redirectHttpToHttps: true);
+        await using var app = redirecting;
+        var page = await LanPageAsync();
+
+        await page.GotoAsync($"{http}/trust");
+
+        Assert.StartsWith($"{http}/trust", page.Url);
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Trust this server", Exact = true })).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Textbox, new() { Name = "PIN or password" })).ToHaveCountAsync(0);
+        var download = await page.RunAndWaitForDownloadAsync(() =>
+            page.GetByRole(AriaRole.Link, new() { Name = "Download certificate (.crt)" }).ClickAsync());
+        Assert.Equal("battery-mes-ca.crt", download.SuggestedFilename);
+        Assert.StartsWith("-----BEGIN CERTIFICATE-----", await File.ReadAllTextAsync((await download.PathAsync())!));
+
+        // Anything else over HTTP goes to HTTPS, where this device does not trust the certificate yet.
+        var error = await Assert.ThrowsAsync<PlaywrightException>(() => page.GotoAsync($"{http}/signin"));
+        Assert.Contains("ERR_CERT", error.Message);
         await page.Context.CloseAsync();
     }
 }

@@ -18,7 +18,7 @@ public static class ServiceHosting
 
     /// <summary>Paths that stay reachable over plain HTTP when HTTP is redirected: a tablet must fetch the certificate
     /// (and read how to install it) before it trusts the HTTPS address; monitoring keeps probing /health.</summary>
-    private static readonly string[] ReachableOverHttp = ["/api/https", "/about", "/health", "/_framework", "/_content", "/_blazor"];
+    private static readonly string[] ReachableOverHttp = ["/api/https", "/about", "/trust", "/health", "/_framework", "/_content", "/_blazor"];
 
     /// <summary>Options for <see cref="WebApplication.CreateBuilder(WebApplicationOptions)"/>: a Windows service starts in
     /// C:\Windows\System32, so its content root (wwwroot, settings) is pinned to the build's own folder.</summary>
