@@ -121,6 +121,23 @@ public sealed class SignInPageTests(BrowserFixture browser) : IAsyncLifetime
         await Expect(page.GetByRole(AriaRole.Link, new() { Name = "People and API keys" })).ToHaveCountAsync(0);
         await page.Context.CloseAsync();
     }
+
+    [Fact]
+    public async Task An_operator_who_follows_a_link_to_the_people_page_inside_the_app_is_told_the_role_it_needs()
+    {
+        var page = await browser.NewPageAsync();
+        await _app.SignInAsync(page, TestPeople.Operator, "/entry");
+
+        // A navigation inside the live connection: the server's redirect to /denied does not take part.
+        await page.EvaluateAsync("Blazor.navigateTo('/admin/users')");
+
+        var alert = page.GetByRole(AriaRole.Alert).Filter(new() { HasText = "may not open this page" });
+        await Expect(alert).ToContainTextAsync("You are signed in as Olga Operator (olga), who may not open this page.");
+        await Expect(alert).ToContainTextAsync("It needs the Admin role.");
+        await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Sign in as someone else" })).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "People and API keys" })).ToHaveCountAsync(0);
+        await page.Context.CloseAsync();
+    }
 }
 
 /// <summary>A server whose database has nobody in it: what the first person to open it sees.</summary>
