@@ -103,6 +103,42 @@ public sealed class DashboardLayoutTests(BrowserFixture browser, ITestOutputHelp
         await page.Context.CloseAsync();
     }
 
+    [Theory]
+    [InlineData(768, 1024)]
+    [InlineData(1024, 768)]
+    public async Task The_date_pickers_open_a_whole_calendar_inside_the_screen_at_tablet_widths(int width, int height)
+    {
+        var page = await browser.NewPageAsync(width, height);
+        await page.GotoInteractiveAsync(_app.Url("/dashboard"));
+        await Expect(page.Locator(".mes-tracker tbody tr [data-stage='1']").First).ToBeVisibleAsync(Visible);
+
+        foreach (var label in new[] { "Registered from", "Registered to" })
+        {
+            var picker = page.Locator(".mes-date").Filter(new() { Has = page.GetByLabel(label) });
+            await picker.Locator(".mud-input-adornment button").ClickAsync();
+            var calendar = page.Locator(".mud-popover-open .mud-picker-calendar-container");
+            await Expect(calendar).ToBeVisibleAsync(Visible);
+            var popover = page.Locator(".mud-popover-open").Filter(new() { Has = page.Locator(".mud-picker-calendar-container") });
+            var box = (await popover.BoundingBoxAsync())!;
+            Assert.True(box.X >= 0 && box.X + box.Width <= width && box.Y >= 0 && box.Y + box.Height <= height,
+                $"the '{label}' calendar at {box.X},{box.Y} {box.Width}x{box.Height} leaves the {width}x{height} screen");
+            // All seven weekday names and both month arrows are inside the calendar's paper, none clipped.
+            var shown = await popover.EvaluateAsync<int[]>(@"p => {
+                const paper = p.querySelector('.mud-picker-paper').getBoundingClientRect();
+                const parts = [...p.querySelectorAll('.mud-day-label, .mud-picker-nav-button-prev, .mud-picker-nav-button-next')];
+                return [parts.length, parts.filter(e => { const r = e.getBoundingClientRect(); return r.left >= paper.left - 1 && r.right <= paper.right + 1 && r.width > 0; }).length];
+            }");
+            Assert.Equal(9, shown[0]);
+            Assert.Equal(9, shown[1]);
+            await Expect(page.GetByRole(AriaRole.Button, new() { NameRegex = new System.Text.RegularExpressions.Regex("^Next month") })).ToBeVisibleAsync();
+            await page.WaitForTimeoutAsync(300); // the opening fade, for the picture only
+            await page.ScreenshotAsync(new() { Path = Path.Combine(Path.GetTempPath(), $"batterymes-dashboard-date-{width}.png") });
+            await page.Keyboard.PressAsync("Escape");
+            await Expect(calendar).ToHaveCountAsync(0);
+        }
+        await page.Context.CloseAsync();
+    }
+
     [Fact]
     public async Task The_entry_page_does_not_download_plotly_and_the_dashboard_gets_it_compressed()
     {
