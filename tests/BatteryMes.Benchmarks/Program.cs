@@ -15,7 +15,8 @@ using BenchmarkDotNet.Running;
 //   save-ab [--provider Sqlite|PostgreSQL] [--packs 100000] [--rounds 60]   (stage save: change-tracker baseline against PackRecorder, interleaved)
 //   csv-ab [--provider Sqlite|PostgreSQL] [--packs 100000] [--rounds 3]   (results CSV with 0, 1, 2, 4 reader connections,
 //        interleaved; wall and CPU; PostgreSQL needs BATTERYMES_BENCH_POSTGRES, the bench cluster)
-//   snapshot-ab [--packs 100000] [--rounds 5]   (snapshot copy against cp, interleaved, disk settled before each)
+//   snapshot-ab [--packs 100000] [--rounds 5] [--part all|copy|after-save]   (snapshot copy against cp, interleaved, disk settled
+//        before each; then the snapshot after one save: cp, full copy, WAL-frame delta, page-hash delta, and their checks)
 //   reports [--packs 1000] [--rounds 3] [--sheets N] (wall-clock times of the pack form and master workbook writers)
 //   load --url http://127.0.0.1:PORT --pid APP_PID [--users 10,25,50,100] [--seconds 30] [--browsers 4] [--idle 0,20,50] [--idle-pages /dashboard,/entry]
 //        [--out artifacts/load/results.md]   (scripts/load.sh)
@@ -143,8 +144,11 @@ if (command == "csv-ab")
 if (command == "snapshot-ab")
 {
     SeededDatabases.Log = Console.Error.WriteLine;
-    var text = BatteryMes.Benchmarks.SnapshotAb.SnapshotAbRun.Run(int.Parse(Option("packs", "100000"), CultureInfo.InvariantCulture),
-        int.Parse(Option("rounds", "5"), CultureInfo.InvariantCulture));
+    var packs = int.Parse(Option("packs", "100000"), CultureInfo.InvariantCulture);
+    var rounds = int.Parse(Option("rounds", "5"), CultureInfo.InvariantCulture);
+    var part = Option("part", "all");
+    var text = (part is "all" or "copy" ? BatteryMes.Benchmarks.SnapshotAb.SnapshotAbRun.Run(packs, rounds) + "\n" : "")
+        + (part is "all" or "after-save" ? BatteryMes.Benchmarks.SnapshotAb.SnapshotAfterSaveRun.Run(packs, rounds) : "");
     var file = Option("out", "artifacts/benchmarks/snapshot-ab.md");
     Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
     File.WriteAllText(file, text);

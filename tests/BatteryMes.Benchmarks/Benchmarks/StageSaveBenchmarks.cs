@@ -51,12 +51,18 @@ public class StageSaveBenchmarks
         var route = _services.GetRequiredService<ProcessRoute>();
         _stage = route.Stages.FirstOrDefault(s => s.Name == "Pack assembly") ?? route.GetStage(7);
 
-        using var db = _contexts.CreateDbContext();
-        _packs = db.Packs.AsNoTracking()
-            .Where(p => p.Status == PackStatus.InProcess && p.CurrentStage == _stage.Number && !p.Stages.Any(s => s.StageNumber == _stage.Number))
-            .OrderBy(p => p.Id).Select(p => new { p.Id, p.PackId }).Take(64).AsEnumerable()
-            .Select(p => (p.Id, p.PackId)).ToList();
+        _packs = PacksWaitingAt(_contexts, _stage, 64);
         if (_packs.Count == 0) throw new InvalidOperationException($"The seed has no pack waiting at stage {_stage.Number}.");
+    }
+
+    /// <summary>Up to <paramref name="count"/> packs in process at <paramref name="stage"/> without a record of it yet.</summary>
+    public static List<(long RowId, string PackId)> PacksWaitingAt(IDbContextFactory<MesDbContext> contexts, RouteStage stage, int count)
+    {
+        using var db = contexts.CreateDbContext();
+        return db.Packs.AsNoTracking()
+            .Where(p => p.Status == PackStatus.InProcess && p.CurrentStage == stage.Number && !p.Stages.Any(s => s.StageNumber == stage.Number))
+            .OrderBy(p => p.Id).Select(p => new { p.Id, p.PackId }).Take(count).AsEnumerable()
+            .Select(p => (p.Id, p.PackId)).ToList();
     }
 
     [IterationSetup]
