@@ -48,6 +48,45 @@ public class RestoreTests
 
     [Theory]
     [MemberData(nameof(Providers.Both), MemberType = typeof(Providers))]
+    public async Task Restore_brings_production_data_back_but_leaves_people_passwords_api_keys_and_sign_in_keys_as_they_are_now(DatabaseProvider provider)
+    {
+        await using var database = TestDatabase.Create(provider);
+        await using var services = await BackupRig.StartAsync(database);
+        var people = services.GetRequiredService<BatteryMes.Web.Features.Identity.PeopleDirectory>();
+        var backups = services.GetRequiredService<BackupService>();
+        var restorer = services.GetRequiredService<DatabaseRestorer>();
+        var (oldKey, _) = await people.CreateApiKeyAsync(BackupRig.AdminLogin, "line PLC", "tests");
+        await services.CreatePacksAsync("BP-OLD-1");
+        var before = (await backups.CreateAsync(BackupTrigger.Manual)).Entry!;
+
+        // Since the backup: a new operator, the admin's password changed, the old key revoked, a sign-in key made.
+        Assert.True((await people.AddAsync(new BatteryMes.Web.Features.Identity.NewPerson("nadia", "Nadia New", [BatteryMes.Web.Domain.Role.Operator], "5678", null), "tests")).Succeeded);
+        const string newPassword = "changed-after-the-backup";
+        Assert.True((await people.SetPasswordAsync(BackupRig.AdminLogin, newPassword, "tests")).Succeeded);
+        var keys = await people.ListApiKeysAsync();
+        Assert.True((await people.RevokeApiKeyAsync(keys.Single(k => k.Name == "line PLC").Id, "tests")).Succeeded);
+        var contexts = services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<BatteryMes.Web.Data.MesDbContext>>();
+        await using (var db = await contexts.CreateDbContextAsync())
+        {
+            db.DataProtectionKeys.Add(new Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey { FriendlyName = "key-made-after-the-backup", Xml = "<key id=\"after\" />" });
+            await db.SaveChangesAsync();
+        }
+        await services.CreatePacksAsync("BP-NEW-1");
+
+        var result = await restorer.RestoreAsync(before.Name, BackupRig.AdminLogin, newPassword, "test");
+
+        Assert.True(result.Succeeded, result.Message);
+        Assert.Equal(["BP-OLD-1"], await services.PackIdsAsync());
+        Assert.True((await people.VerifyAsync("nadia", "5678", BatteryMes.Web.Features.Identity.CredentialUse.SignIn)).Accepted);
+        Assert.True((await people.VerifyAsync(BackupRig.AdminLogin, newPassword, BatteryMes.Web.Features.Identity.CredentialUse.SignIn)).Accepted);
+        Assert.False((await people.VerifyAsync(BackupRig.AdminLogin, BackupRig.AdminPasswordText, BatteryMes.Web.Features.Identity.CredentialUse.SignIn)).Accepted);
+        Assert.False((await people.AuthenticateApiKeyAsync(oldKey!)).Accepted);
+        await using (var db = await contexts.CreateDbContextAsync())
+            Assert.Equal(["key-made-after-the-backup"], db.DataProtectionKeys.Select(k => k.FriendlyName).ToList());
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers.Both), MemberType = typeof(Providers))]
     public async Task Restore_is_refused_without_the_right_admin_password_and_changes_nothing(DatabaseProvider provider)
     {
         await using var database = TestDatabase.Create(provider);

@@ -100,7 +100,10 @@ public sealed class DatabaseRestorer(
             var safetyName = safety?.Entry?.Name ?? "(none: there was no live database)";
 
             if (target.SqliteFile is { } liveFile)
+            {
+                if (!nothingLive) await Task.Run(() => KeepAccessRecords(work, liveFile), ct);
                 await Task.Run(() => ReplaceSqlite(work, liveFile), ct);
+            }
             else
                 await RowCopy.ReplaceInPostgresAsync(contexts, work, ct);
 
@@ -121,6 +124,52 @@ public sealed class DatabaseRestorer(
             backups.Gate.Release();
             try { File.Delete(work); }
             catch (IOException) { /* a leftover temp file in the backup folder is harmless */ }
+        }
+    }
+
+    /// <summary>Tables that say who may do what, not what was made: a restore brings production data back but leaves
+    /// these as they are now (a person added since keeps their access, a revoked key or an old password does not come
+    /// back, sign-in cookies stay valid). The PostgreSQL restore never touches them.</summary>
+    internal static readonly string[] AccessTables = ["People", "ApiKeys", "DataProtectionKeys"];
+
+    /// <summary>Copies the live database's <see cref="AccessTables"/> over the prepared copy's, in one transaction.
+    /// Both are at this version's schema, so the columns are the same; they are named, never assumed in order.</summary>
+    private static void KeepAccessRecords(string work, string liveFile)
+    {
+        using var prepared = new SqliteConnection(SnapshotFile.ConnectionString(work));
+        prepared.Open();
+        using (var attach = prepared.CreateCommand())
+        {
+            attach.CommandText = "ATTACH DATABASE $live AS live;";
+            attach.Parameters.AddWithValue("$live", liveFile);
+            attach.ExecuteNonQuery();
+        }
+        using var tx = prepared.BeginTransaction();
+        // Children before parents when emptying (API keys belong to people), parents first when filling.
+        foreach (var table in AccessTables.Reverse())
+            Run(prepared, tx, $"DELETE FROM main.\"{table}\";");
+        foreach (var table in AccessTables)
+        {
+            var columns = new List<string>();
+            using (var info = prepared.CreateCommand())
+            {
+                info.Transaction = tx;
+                // Table names are the app's own constants, never input.
+                info.CommandText = $"SELECT name FROM pragma_table_info('{table}', 'main');";
+                using var reader = info.ExecuteReader();
+                while (reader.Read()) columns.Add("\"" + reader.GetString(0).Replace("\"", "\"\"", StringComparison.Ordinal) + "\"");
+            }
+            var list = string.Join(", ", columns);
+            Run(prepared, tx, $"INSERT INTO main.\"{table}\" ({list}) SELECT {list} FROM live.\"{table}\";");
+        }
+        tx.Commit();
+
+        static void Run(SqliteConnection connection, SqliteTransaction tx, string sql)
+        {
+            using var command = connection.CreateCommand();
+            command.Transaction = tx;
+            command.CommandText = sql;
+            command.ExecuteNonQuery();
         }
     }
 
