@@ -117,7 +117,7 @@ public class MasterAndCsvTests
         await using var database = TestDatabase.Create(provider);
         await using var app = await StartAsync(database);
         await SeedAsync(app, "BP-1");
-        await app.GetRequiredService<PackRecorder>().CreatePackAsync("BP-2", "=cmd|' /C calc'!A0", null, Person);
+        await app.GetRequiredService<PackRecorder>().CreatePackAsync("BP-2", "=cmd|' /C calc'!A0", "＝HYPERLINK(1)", Person);
         var route = app.GetRequiredService<ProcessRoute>();
 
         using var file = new MemoryStream();
@@ -147,6 +147,7 @@ public class MasterAndCsvTests
         Assert.Equal(("'+Ravi", "'@Meena", "'-5 mV drift"), (torque["Technician"], torque["QC inspector"], torque["Remarks"]));
         var empty = Row(table, "BP-2", "4.1.1");
         Assert.Equal(("'=cmd|' /C calc'!A0", "", "Not started", ""), (empty["Module X serial"], empty["Module X result"], empty["Stage status"], empty["Technician"]));
+        Assert.Equal("'＝HYPERLINK(1)", empty["Module Y serial"]);
     }
 
     [Fact]

@@ -18,10 +18,10 @@ internal sealed class CellText
     public void Clear() => Length = 0;
 
     /// <summary>Text a person typed, neutralised by the rule of <see cref="SpreadsheetText"/> (a leading apostrophe
-    /// before = + - @ tab CR).</summary>
+    /// before = + - @ tab CR, also behind invisible characters or in their full-width forms).</summary>
     public void SetTyped(ReadOnlySpan<byte> utf8)
     {
-        var prefix = utf8.Length > 0 && SpreadsheetText.StartsLikeFormula((char)utf8[0]) ? 1 : 0;
+        var prefix = SpreadsheetText.StartsLikeFormula(utf8) ? 1 : 0;
         var target = Reserve(prefix + utf8.Length);
         if (prefix == 1) target[0] = (byte)'\'';
         utf8.CopyTo(target[prefix..]);
