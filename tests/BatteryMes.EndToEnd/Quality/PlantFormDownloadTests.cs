@@ -30,10 +30,12 @@ public sealed class PlantFormDownloadTests(BrowserFixture browser) : IAsyncLifet
         var route = _app.Services.GetRequiredService<ProcessRoute>();
         var rig = TestPeople.Rig.Actor();
         Assert.True((await recorder.CreatePackAsync("BP-PLANT-1", "MX-1", "MY-1", rig)).Succeeded);
-        // Later stages first: a NOT OK on stage 1 blocks recording the stages after it.
-        foreach (var (stage, notOk, value) in new[] { (7, "7.1.2", 0.5), (6, "6.1.3", (double?)null), (1, "1.1.2", 13.9) })
+        // Later stages first: a NOT OK on stage 1 blocks recording the stages after it. The codes are the form's
+        // section numbers: 6.1.3 and 7.1.2 are both checks of stage 6 (EOL Testing).
+        var notOk = new Dictionary<string, double?> { ["1.1.2"] = 13.9, ["6.1.3"] = null, ["7.1.2"] = 0.5 };
+        foreach (var stage in new[] { 6, 1 })
         {
-            var inputs = TestChecks.Passing(route.GetStage(stage)).Select(i => i.CheckCode == notOk
+            var inputs = TestChecks.Passing(route.GetStage(stage)).Select(i => notOk.TryGetValue(i.CheckCode, out var value)
                 ? i with { ModuleX = QcResult.NotOk, MeasuredX = value ?? i.MeasuredX }
                 : i).ToList();
             var saved = await recorder.SaveStageAsync(new StageSave("BP-PLANT-1", stage, inputs), rig);
