@@ -1,3 +1,4 @@
+using BatteryMes.Tests.Infrastructure;
 using BatteryMes.Web.Features.QrCodes;
 
 namespace BatteryMes.Tests.DataEntry;

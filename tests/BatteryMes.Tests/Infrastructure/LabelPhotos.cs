@@ -1,7 +1,7 @@
 using QRCoder;
 using SkiaSharp;
 
-namespace BatteryMes.Tests.DataEntry;
+namespace BatteryMes.Tests.Infrastructure;
 
 /// <summary>Phone-like photos of pack labels for decoder and browser tests.</summary>
 public static class LabelPhotos
