@@ -62,6 +62,7 @@ public sealed partial class ShopFloorTabletTests(BrowserFixture browser) : IAsyn
     [Theory]
     [InlineData(768)]
     [InlineData(1024)]
+    [InlineData(1920)]
     public async Task Stage_buttons_say_each_status_in_words_and_a_qc_not_ok_stage_stands_out_in_its_own_colour(int width)
     {
         await CreatePackAsync("BP-TAB-COLOUR");
