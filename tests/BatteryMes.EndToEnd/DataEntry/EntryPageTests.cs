@@ -226,6 +226,9 @@ public sealed class EntryPageTests(BrowserFixture browser) : IAsyncLifetime
         await Signature(page).GetByLabel("PIN or password").FillAsync(TestPeople.Rig.Pin!);
         await Button(page, "Sign off and complete").ClickAsync();
 
+        // The next stage opens by itself after a sign-off: go back to the stage just completed.
+        await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Stage 1 (Cell sorting) completed. Stage 2 (Module assembly) is open now.");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Stage 1: Cell sorting" }).ClickAsync();
         await Expect(page.GetByLabel("Stage status")).ToHaveTextAsync("Completed (QC OK)");
         await Expect(ReadOnlyField(page, "QC inspector")).ToHaveTextAsync("Test Rig (rig)");
         await page.GetByLabel("Reason for reopening").FillAsync("Voltage re-measured after rework");

@@ -153,6 +153,9 @@ public sealed partial class BadInputFormsTests(BrowserFixture browser, SweepApp 
         await page.Page.MeasureStageOneAsync("Y");
         await page.Button("All OK for Module Y").ClickAsync();
         await StagePage.SignOffAsync(page.Page, scripted.Pin!);
+        // The next stage opens by itself after a sign-off: go back to the stage just completed.
+        await Expect(page.Page.GetByRole(AriaRole.Status)).ToContainTextAsync("Stage 1 (Cell sorting) completed. Stage 2 (Module assembly) is open now.");
+        await page.Page.GetByRole(AriaRole.Button, new() { Name = "Stage 1: Cell sorting" }).ClickAsync();
         await Expect(page.Page.GetByLabel("Stage status")).ToHaveTextAsync("Completed (QC OK)");
         await Expect(StagePage.ReadOnlyField(page.Page, "QC inspector")).ToHaveTextAsync($"{Hostile.Script} (sweep-script)");
         Assert.Equal(Hostile.Script, (await sweep.Recorder.GetStageAsync(packId, 1))!.QcInspector);

@@ -60,9 +60,13 @@ public sealed class SignOffTests(BrowserFixture browser) : IAsyncLifetime
         await page.ScreenshotAsync(new() { Path = Screenshots.PathFor("signature-panel-1024.png") });
         await Button(page, "Sign off and complete").ClickAsync();
 
+        // The next stage opens by itself after a sign-off: go back to the stage just completed.
+        await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Stage 1 (Cell sorting) completed. Stage 2 (Module assembly) is open now.");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Stage 1: Cell sorting" }).ClickAsync();
         await Expect(page.GetByLabel("Stage status")).ToHaveTextAsync("Completed (QC OK)");
         await Expect(ReadOnlyField(page, "QC inspector")).ToHaveTextAsync("Ivan Inspector (ivan)");
         await Expect(ReadOnlyField(page, "Technician")).ToHaveTextAsync("Olga Operator");
+        await page.GetByRole(AriaRole.Button, new() { NameRegex = new System.Text.RegularExpressions.Regex("^Show history") }).ClickAsync();
         var signatureRow = page.GetByRole(AriaRole.Region, new() { Name = "History" }).GetByRole(AriaRole.Row).Filter(new() { HasText = "Signature" });
         await Expect(signatureRow).ToContainTextAsync("Ivan Inspector (ivan)");
         await Expect(signatureRow).ToContainTextAsync("Approved: I have reviewed stage 1 (Cell sorting) of pack BP-SIGN-1 and approve it.");
@@ -145,6 +149,9 @@ public sealed class SecondPersonSignOffTests(BrowserFixture browser) : IAsyncLif
         await panel.GetByLabel("Inspector login").FillAsync(TestPeople.Inspector.Login);
         await panel.GetByLabel("PIN or password").FillAsync(TestPeople.Inspector.Pin!);
         await Button(page, "Sign off and complete").ClickAsync();
+        // The next stage opens by itself after a sign-off: go back to the stage just completed.
+        await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Stage 1 (Cell sorting) completed. Stage 2 (Module assembly) is open now.");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Stage 1: Cell sorting" }).ClickAsync();
         await Expect(page.GetByLabel("Stage status")).ToHaveTextAsync("Completed (QC OK)");
         await Expect(ReadOnlyField(page, "QC inspector")).ToHaveTextAsync("Ivan Inspector (ivan)");
         Assert.Equal("ivan", (await recorder.GetStageAsync("BP-SECOND", 1))!.SignedOffBy);

@@ -15,7 +15,10 @@ export async function start(video, dotnet) {
     try {
         stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment", width: { ideal: 1280 }, height: { ideal: 720 } }, audio: false });
     } catch (e) {
-        return "unavailable:" + (e && e.name === "NotAllowedError" ? "Camera access was refused. Allow the camera for this site, or upload a photo." : (e && e.message) || "The camera could not be started.");
+        const reason = e && e.name === "NotAllowedError" ? "Camera access was refused. Allow the camera for this site, or upload a photo."
+            : e && (e.name === "NotFoundError" || e.name === "OverconstrainedError") ? "No camera was found on this device."
+            : (e && e.message) || "The camera could not be started.";
+        return "unavailable:" + reason;
     }
     video.srcObject = stream;
     video.setAttribute("playsinline", "");

@@ -11,3 +11,9 @@ export function store(key, value) {
 export function remove(key) {
     try { window.localStorage.removeItem(key); } catch { }
 }
+
+// Brings a message or panel into view without moving the page more than needed: the operator at arm's length sees
+// the outcome beside the button they pressed, and the page never jumps to the top.
+export function reveal(element) {
+    if (element && element.scrollIntoView) element.scrollIntoView({ block: "nearest", inline: "nearest" });
+}

@@ -7,8 +7,11 @@ namespace BatteryMes.Web.Features.QrCodes;
 /// <summary>The outcome of reading a QR code from an image: the text, or a message a person can act on.</summary>
 public sealed record QrDecodeResult(string? Text, string? Error)
 {
+    /// <summary>Every distinct code read, in reading order (<see cref="QrDecoder.DecodeAll"/>); just <see cref="Text"/> from <see cref="QrDecoder.Decode"/>.</summary>
+    public IReadOnlyList<string> Texts { get; init; } = Text is null ? [] : [Text];
     public bool Succeeded => Text is not null;
     public static QrDecodeResult Read(string text) => new(text, null);
+    public static QrDecodeResult ReadAll(IReadOnlyList<string> texts) => new(texts[0], null) { Texts = texts };
     public static QrDecodeResult Fail(string message) => new(null, message);
 }
 
@@ -43,7 +46,14 @@ public sealed class QrDecoder
 
     private const uint OpaqueGrey = 0xFF808080; // BGRA 128, 128, 128, 255 read as a little-endian number
 
-    public QrDecodeResult Decode(byte[] image)
+    /// <summary>Reads one code: the first found (camera frames, where the first good read opens the pack).</summary>
+    public QrDecodeResult Decode(byte[] image) => Read(image, all: false);
+
+    /// <summary>Reads every QR code in the picture (a photo of several labels side by side), so the person can choose
+    /// rather than the app silently picking one. <see cref="QrDecodeResult.Texts"/> holds each distinct text once.</summary>
+    public QrDecodeResult DecodeAll(byte[] image) => Read(image, all: true);
+
+    private static QrDecodeResult Read(byte[] image, bool all)
     {
         if (image.Length == 0) return QrDecodeResult.Fail("The file is empty. Choose a photo of the label.");
         if (image.Length > MaxFileBytes) return QrDecodeResult.Fail(TooLarge(image.Length));
@@ -61,18 +71,19 @@ public sealed class QrDecoder
         using var full = DecodeUpright(codec, out var incomplete);
         if (full is null) return QrDecodeResult.Fail("The image could not be decoded; the file may be damaged. Take the photo again.");
 
-        foreach (var size in WorkingSizes)
+        // A code that fills only a few pixels: at the end, enlarge the picture until each QR module has a few pixels.
+        IEnumerable<int> sizes = Math.Max(full.Width, full.Height) < 1200 ? [.. WorkingSizes, Math.Max(full.Width, full.Height) * 3] : WorkingSizes;
+        var texts = new List<string>();
+        var extraLooks = 1;
+        foreach (var size in sizes)
         {
-            var text = TryRead(full, size);
-            if (text is not null) return QrDecodeResult.Read(text);
+            foreach (var text in TryRead(full, size, all))
+                if (!texts.Contains(text, StringComparer.Ordinal)) texts.Add(text);
+            if (texts.Count == 0) continue;
+            // One more, finer look for further labels a coarser reading missed; one code is enough for Decode.
+            if (!all || extraLooks-- == 0) break;
         }
-        // A code that fills only a few pixels: enlarge the picture until each QR module has a few pixels.
-        if (Math.Max(full.Width, full.Height) < 1200)
-        {
-            var text = TryRead(full, Math.Max(full.Width, full.Height) * 3);
-            if (text is not null) return QrDecodeResult.Read(text);
-        }
-        return QrDecodeResult.Fail(incomplete ? IncompleteHint : NoCodeHint);
+        return texts.Count > 0 ? QrDecodeResult.ReadAll(texts) : QrDecodeResult.Fail(incomplete ? IncompleteHint : NoCodeHint);
     }
 
     public async Task<QrDecodeResult> DecodeAsync(Stream stream, CancellationToken cancellationToken = default)
@@ -225,7 +236,7 @@ public sealed class QrDecoder
         return upright;
     }
 
-    private static string? TryRead(SKBitmap bitmap, int longSide)
+    private static IReadOnlyList<string> TryRead(SKBitmap bitmap, int longSide, bool all)
     {
         var current = Math.Max(bitmap.Width, bitmap.Height);
         SKBitmap? scaled = null;
@@ -237,7 +248,7 @@ public sealed class QrDecoder
                 var factor = (double)longSide / current;
                 var info = new SKImageInfo(Math.Max(1, (int)(bitmap.Width * factor)), Math.Max(1, (int)(bitmap.Height * factor)), SKColorType.Bgra8888, SKAlphaType.Premul);
                 scaled = bitmap.Resize(info, new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear));
-                if (scaled is null) return null;
+                if (scaled is null) return [];
                 target = scaled;
             }
             var source = new RGBLuminanceSource(target.Bytes, target.Width, target.Height, RGBLuminanceSource.BitmapFormat.BGRA32);
@@ -246,7 +257,8 @@ public sealed class QrDecoder
                 AutoRotate = true,
                 Options = new DecodingOptions { TryHarder = true, TryInverted = true, PossibleFormats = [BarcodeFormat.QR_CODE] },
             };
-            return reader.Decode(source)?.Text;
+            if (!all) return reader.Decode(source)?.Text is { } text ? [text] : [];
+            return reader.DecodeMultiple(source)?.Select(r => r.Text).Where(t => t is not null).ToList() ?? [];
         }
         finally
         {
