@@ -12,6 +12,7 @@
 # Usage: bash scripts/load.sh [--users 10,25,50,100] [--seconds 30] [--browsers 4] [--idle 0,20,50]
 #                             [--idle-pages /dashboard,/entry] [--packs 1000]     (traffic stays on 127.0.0.1)
 #        bash scripts/load.sh --heavy [--workers 8] [--seconds 30] [--packs 1000]
+# --no-build runs the last Release build as it is (for runs one after another).
 # --browsers 0 and --idle 0 switch those parts off. The defaults take about 8 minutes plus the build.
 # Requests sign in with an API key of a load person with every role, made in the copied database before the app starts.
 # Outside CI (long and timing-dependent).
@@ -19,21 +20,24 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 export BATTERYMES_BENCH_DIR=${BATTERYMES_BENCH_DIR:-/tmp/batterymes-bench}
-packs=1000; users=10,25,50,100; seconds=30; browsers=4; idle=0,20,50; idle_pages=/dashboard,/entry; heavy=0; workers=8; prev=""
+packs=1000; users=10,25,50,100; seconds=30; browsers=4; idle=0,20,50; idle_pages=/dashboard,/entry; heavy=0; workers=8; build=1; prev=""
 for a in "$@"; do
   case "$prev" in
     --packs) packs=$a;; --users) users=$a;; --seconds) seconds=$a;; --browsers) browsers=$a;; --idle) idle=$a;; --idle-pages) idle_pages=$a;;
     --workers) workers=$a;;
   esac
   [ "$a" = "--heavy" ] && heavy=1
+  [ "$a" = "--no-build" ] && build=0
   prev=$a
 done
 steps=$(echo "$users" | tr ',' '\n' | grep -c .)
 PORT=${BATTERYMES_LOAD_PORT:-8612}
 OUT=tests/BatteryMes.Benchmarks/bin/Release/net10.0
 
-echo "== dotnet build (Release)"
-dotnet build tests/BatteryMes.Benchmarks -c Release -nologo -v:q
+if [ "$build" = 1 ]; then
+  echo "== dotnet build (Release)"
+  dotnet build tests/BatteryMes.Benchmarks -c Release -nologo -v:q
+fi
 seed=$(dotnet "$OUT/BatteryMes.Benchmarks.dll" seed --packs "$packs")
 work="$BATTERYMES_BENCH_DIR/work/load-$PORT"
 rm -rf "$work"; mkdir -p "$work"
