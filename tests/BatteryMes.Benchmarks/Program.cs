@@ -20,6 +20,8 @@ using BenchmarkDotNet.Running;
 //   reports [--packs 1000] [--rounds 3] [--sheets N] (wall-clock times of the pack form and master workbook writers)
 //   load --url http://127.0.0.1:PORT --pid APP_PID [--users 10,25,50,100] [--seconds 30] [--browsers 4] [--idle 0,20,50] [--idle-pages /dashboard,/entry]
 //        [--out artifacts/load/results.md]   (scripts/load.sh)
+//   heavy --url http://127.0.0.1:PORT --pid APP_PID [--workers 8] [--seconds 30] [--out artifacts/load/heavy.md]
+//        (scripts/load.sh --heavy; the API key, of a person with every role, in BATTERYMES_LOAD_API_KEY)
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 var command = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "run";
 string Option(string name, string fallback)
@@ -100,6 +102,34 @@ if (command == "load")
         step => { steps.Add(step); WriteResults(); });
     Console.WriteLine(WriteResults());
     return steps.Any(s => s.Errors > 0 || s.Browsers?.Errors > 0) ? 1 : 0;
+}
+
+if (command == "heavy")
+{
+    var url = Option("url", "http://127.0.0.1:8612");
+    if (!Uri.TryCreate(url, UriKind.Absolute, out var target) || !target.IsLoopback)
+    {
+        Console.Error.WriteLine($"The load run only targets loopback (127.0.0.1); '{url}' is not.");
+        return 2;
+    }
+    var apiKey = Environment.GetEnvironmentVariable("BATTERYMES_LOAD_API_KEY");
+    if (string.IsNullOrEmpty(apiKey))
+    {
+        Console.Error.WriteLine("Set BATTERYMES_LOAD_API_KEY to an API key of a person with every role (scripts/load.sh makes one).");
+        return 2;
+    }
+    var heavyStarted = DateTime.UtcNow;
+    var loadAtStart = ResultsTable.LoadAverage();
+    var result = await HeavyLoadRun.RunAsync(url, int.Parse(Option("pid", "0"), CultureInfo.InvariantCulture), apiKey,
+        int.Parse(Option("workers", "8"), CultureInfo.InvariantCulture), TimeSpan.FromSeconds(int.Parse(Option("seconds", "30"), CultureInfo.InvariantCulture)));
+    Console.WriteLine(HeavyLoadRun.Describe(result));
+    var file = Option("out", "artifacts/load/heavy.md");
+    Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
+    var text = $"# Battery MES heavy downloads\n\nRun {heavyStarted:yyyy-MM-dd HH:mm} UTC against the app (Release) on loopback. Machine: {ResultsTable.MachineDescription()}. " +
+        $"Load average at start: {loadAtStart}; at the end: {ResultsTable.LoadAverage()}.\n\n{HeavyLoadRun.Table(result)}";
+    File.WriteAllText(file, text);
+    Console.WriteLine(text);
+    return result.Downloads.Sum(d => d.Failed) > 0 ? 1 : 0;
 }
 
 if (command == "latency")

@@ -39,6 +39,9 @@ public static class ApiLoadRun
             using var stop = new CancellationTokenSource(stepDuration);
             var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 1000, PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
             using var http = new HttpClient(handler) { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromSeconds(30) };
+            // The API needs sign-in: scripts/load.sh makes a key for a load person with every role.
+            if (Environment.GetEnvironmentVariable("BATTERYMES_LOAD_API_KEY") is { Length: > 0 } key)
+                http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
             var tasks = Enumerable.Range(1, users).Select(u => Task.Run(async () =>
             {
                 var random = new Random(u);

@@ -12,11 +12,16 @@ public static class ProcFs
     public static double CpuSeconds(int pid) => Stat(pid) is { } s ? s.CpuSeconds : 0;
 
     /// <summary>Resident memory (VmRSS) of one process, in MB.</summary>
-    public static double MemoryMb(int pid)
+    public static double MemoryMb(int pid) => StatusMb(pid, "VmRSS:");
+
+    /// <summary>The most resident memory one process has had since it started (VmHWM), in MB.</summary>
+    public static double PeakMemoryMb(int pid) => StatusMb(pid, "VmHWM:");
+
+    private static double StatusMb(int pid, string field)
     {
         try
         {
-            var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+            var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith(field, StringComparison.Ordinal));
             return line is null ? 0 : double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
         }
         catch (IOException) { return 0; }

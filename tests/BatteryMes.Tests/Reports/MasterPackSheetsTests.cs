@@ -60,6 +60,42 @@ public class MasterPackSheetsTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Providers.Both), MemberType = typeof(Providers))]
+    public async Task Each_pack_sheet_of_the_master_shows_the_same_cells_merges_and_widths_as_the_packs_own_form(DatabaseProvider provider)
+    {
+        await using var database = TestDatabase.Create(provider);
+        await using var app = await StartAsync(database, saveCopies: true);
+        await SeedAsync(app, "BP-1");
+        await SeedAsync(app, "BP-2");
+        await app.GetRequiredService<PackRecorder>().CreatePackAsync("BP-3", "MX-3", null, Person);
+
+        using var master = new MemoryStream();
+        var result = await app.GetRequiredService<MasterWorkbookWriter>().WriteAsync(PackFilter.All, master);
+
+        Assert.Equal(3, result.PackSheets);
+        using var workbook = Open(master);
+        foreach (var packId in new[] { "BP-1", "BP-2", "BP-3" })
+        {
+            using var single = new MemoryStream();
+            Assert.Equal(ReportOutcome.Written, (await app.GetRequiredService<PackFormWriter>().WriteAsync(packId, single)).Outcome);
+            using var own = Open(single);
+            var form = own.Worksheet(1);
+            var sheet = workbook.Worksheet(packId);
+            Assert.Equal(Cells(form), Cells(sheet));
+            Assert.NotEmpty(Cells(sheet).Where(c => c.Text.StartsWith("Pack : " + packId, StringComparison.Ordinal)));
+            Assert.Equal(MergesOf(form), MergesOf(sheet));
+            Assert.Equal(Enumerable.Range(1, 20).Select(c => form.Column(c).Width), Enumerable.Range(1, 20).Select(c => sheet.Column(c).Width));
+            Assert.Equal(form.PageSetup.PrintAreas.Select(a => a.RangeAddress.ToString()), sheet.PageSetup.PrintAreas.Select(a => a.RangeAddress.ToString()));
+        }
+        // The copy kept in the reports folder is the file that was sent.
+        var copy = Path.Combine(app.GetRequiredService<ReportCopies>().Folder, result.FileName);
+        Assert.Equal(master.ToArray(), await File.ReadAllBytesAsync(copy));
+    }
+
+    private static List<(string Address, string Text)> Cells(IXLWorksheet sheet) =>
+        sheet.CellsUsed(XLCellsUsedOptions.Contents).Select(c => (c.Address.ToString()!, c.GetString())).OrderBy(c => c.Item1, StringComparer.Ordinal).ToList();
+
     /// <summary>Module X's in-limit value of check 1.1.1 on the i-th pack.</summary>
     private static double ModuleX(int i) => Math.Round(3.581 + i * 0.003, 3);
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 using DocumentFormat.OpenXml;
@@ -100,23 +101,49 @@ public sealed class FormSheetXml
     /// sheets writes ~80 MB of it.</summary>
     public void WriteTo(WorksheetPart part, IEnumerable<(int Row, int Column, string Value)> values)
     {
+        using var stream = part.GetStream(FileMode.Create, FileAccess.Write);
+        WriteTo(stream, values);
+    }
+
+    /// <summary>Writes the filled sheet into a stream (a worksheet part's, or a ZIP entry's).</summary>
+    public void WriteTo(Stream stream, IEnumerable<(int Row, int Column, string Value)> values)
+    {
         var fixedUtf8 = _fixedUtf8.Value;
         var filled = Fill(values);
-        using var stream = part.GetStream(FileMode.Create, FileAccess.Write);
+        // Each filled cell is composed in one reused builder and encoded into one reused buffer: a sheet has hundreds.
         var cell = new StringWriter(CultureInfo.InvariantCulture);
-        for (var i = 0; i < _slots.Length; i++)
+        var text = cell.GetStringBuilder();
+        var chars = ArrayPool<char>.Shared.Rent(1024);
+        var bytes = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(chars.Length));
+        try
         {
-            stream.Write(fixedUtf8[i]);
-            if (filled[i] is not { } value)
+            for (var i = 0; i < _slots.Length; i++)
             {
-                stream.Write(fixedUtf8[_slots.Length + 1 + i]);
-                continue;
+                stream.Write(fixedUtf8[i]);
+                if (filled[i] is not { } value)
+                {
+                    stream.Write(fixedUtf8[_slots.Length + 1 + i]);
+                    continue;
+                }
+                text.Clear();
+                WriteCell(cell, _slots[i], value);
+                if (text.Length > chars.Length)
+                {
+                    ArrayPool<char>.Shared.Return(chars);
+                    ArrayPool<byte>.Shared.Return(bytes);
+                    chars = ArrayPool<char>.Shared.Rent(text.Length);
+                    bytes = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(chars.Length));
+                }
+                text.CopyTo(0, chars, text.Length);
+                stream.Write(bytes, 0, Encoding.UTF8.GetBytes(chars, 0, text.Length, bytes, 0));
             }
-            cell.GetStringBuilder().Clear();
-            WriteCell(cell, _slots[i], value);
-            stream.Write(Encoding.UTF8.GetBytes(cell.ToString()));
+            stream.Write(fixedUtf8[_slots.Length]);
         }
-        stream.Write(fixedUtf8[_slots.Length]);
+        finally
+        {
+            ArrayPool<char>.Shared.Return(chars);
+            ArrayPool<byte>.Shared.Return(bytes);
+        }
     }
 
     /// <summary>The fixed pieces, then each slot's original cell, as UTF-8.</summary>

@@ -1,4 +1,7 @@
 using System.Globalization;
+using System.IO.Compression;
+using System.Text;
+using System.Xml;
 using BatteryMes.Web.Configuration;
 using BatteryMes.Web.Domain;
 using DocumentFormat.OpenXml;
@@ -11,8 +14,9 @@ namespace BatteryMes.Web.Features.Reports;
 public sealed record MasterResult(int Packs, int PackSheets, string Note, string FileName);
 
 /// <summary>All packs of a filter in one workbook (GET /api/reports/master.xlsx): a summary sheet first (one row per
-/// pack), then one sheet per pack in the plant's form. Built with the OpenXml SDK on a copy of the template package:
-/// the summary is streamed, each pack sheet is the template sheet's XML with the pack's values (see FormSheetXml).
+/// pack), then one sheet per pack in the plant's form. The package is written part by part into a temporary file and
+/// then sent (see <see cref="BuildAsync"/>): memory holds the summary's packs and one pack's results at a time, not the
+/// workbook. Each pack sheet is the template sheet's XML with the pack's values (see FormSheetXml).
 /// Limits: per-pack sheets only when the filter holds at most BatteryMes:Reports:MaxPackSheets packs (default 1,000),
 /// otherwise the summary alone with a note; the summary itself stops at <see cref="MaxSummaryRows"/> packs (the CSV
 /// export has no limit).</summary>
@@ -53,26 +57,95 @@ public sealed class MasterWorkbookWriter(
         var withSheets = template is not null && count > 0 && count <= MaxPackSheets;
         var note = Describe(count, template is not null);
 
-        // At most MaxPackSheets packs (with results) or MaxSummaryRows packs (without) are held at once.
+        // The summary's packs, without check results: at most MaxSummaryRows small records. The check results are
+        // read later, one pack at a time, as each pack's sheet is written.
         var packs = new List<PackReport>();
-        await foreach (var pack in reader.ReadAsync(filter, withResults: withSheets, ct: ct))
+        await foreach (var pack in reader.ReadAsync(filter, withResults: false, ct))
         {
             if (packs.Count >= MaxSummaryRows) break;
             packs.Add(pack);
         }
 
-        // The package is built with the OpenXml SDK directly: the summary written row by row (SAX) and each pack's
-        // sheet as the template sheet's XML with the pack's values in it (FormSheetXml). ClosedXML built the whole
-        // workbook as objects and copied the form sheet at ~1.5 s per sheet.
-        var (buffer, document) = withSheets ? template!.OpenPackage() : NewPackage();
+        // Built into a temporary file, then sent: the ZIP is written synchronously, the response body takes only
+        // async writes, and a master that fails half-way is answered with an error instead of a cut-off file.
+        await using var file = new FileStream(Path.Combine(Path.GetTempPath(), $"batterymes-master-{Guid.NewGuid():N}.xlsx"), FileMode.CreateNew,
+            FileAccess.ReadWrite, FileShare.None, 64 * 1024, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+        var sheets = await BuildAsync(file, withSheets ? template : null, filter, count, note, packs, ct);
+
+        file.Position = 0;
+        await file.CopyToAsync(output, ct);
+        var fileName = FileName();
+        await copies.SaveAsync(fileName, file, ct);
+        log.LogInformation("Master workbook written: {Packs} packs, {Sheets} pack sheets, {Bytes} bytes", count, sheets, file.Length);
+        return new MasterResult(count, sheets, note, fileName);
+    }
+
+    /// <summary>Writes the package into <paramref name="file"/> part by part, so that memory holds one pack's sheet at a
+    /// time however many packs there are. The package's structure (workbook, styles, relationships, content types, each
+    /// pack sheet's drawing copy) is built first with the OpenXml SDK, with empty stand-ins for the summary and the pack
+    /// sheets: a few hundred KB. Its parts are copied into a ZIP written straight to the file, and the stand-ins'
+    /// content is then written in their place: the summary row by row, each pack sheet as the template sheet's XML with
+    /// the pack's values in it (FormSheetXml), the packs and their results read in one streamed query.</summary>
+    private async Task<int> BuildAsync(Stream file, FormTemplate? template, PackFilter filter, int count, string note, List<PackReport> packs,
+        CancellationToken ct)
+    {
+        var (structure, summaryEntry, sheetEntries, titleStyle, headStyle) = Structure(template, packs);
+        using var zip = new ZipArchive(file, ZipArchiveMode.Create, leaveOpen: true);
+        using (var parts = new ZipArchive(new MemoryStream(structure, writable: false), ZipArchiveMode.Read))
+        {
+            var standIns = new HashSet<string>(sheetEntries.Values, StringComparer.Ordinal) { summaryEntry };
+            foreach (var entry in parts.Entries)
+            {
+                if (standIns.Remove(entry.FullName)) continue;
+                using var from = entry.Open();
+                using var to = NewEntry(zip, entry.FullName);
+                from.CopyTo(to);
+            }
+            if (standIns.Count > 0) throw new InvalidOperationException($"The master's package lacks the parts {string.Join(", ", standIns)}.");
+        }
+
+        using (var summary = NewEntry(zip, summaryEntry))
+            WriteSummary(summary, titleStyle, headStyle, filter, count, note, packs);
+        if (template is null) return 0;
+
+        var pending = new Dictionary<long, string>(sheetEntries);
+        await foreach (var pack in reader.ReadAsync(filter, withResults: true, ct))
+        {
+            if (!pending.Remove(pack.RowId, out var entry)) continue;
+            WritePackSheet(zip, entry, template, pack);
+            if (pending.Count == 0) break;
+        }
+        // A pack that left the filter between the two reads (completed meanwhile, say) still gets its own form.
+        foreach (var (row, entry) in pending)
+        {
+            var listed = packs.First(p => p.RowId == row);
+            WritePackSheet(zip, entry, template, await reader.ReadPackAsync(listed.PackId, ct) ?? listed);
+        }
+        return sheetEntries.Count;
+    }
+
+    private void WritePackSheet(ZipArchive zip, string entry, FormTemplate template, PackReport pack)
+    {
+        using var stream = NewEntry(zip, entry);
+        template.SheetXml.WriteTo(stream, filler.Placements(template.Layout, pack));
+    }
+
+    /// <summary>The parts are deflated with the fastest level: with the default level the compression alone took about
+    /// half the time; the file is ~40% larger (22 MB instead of 16 MB for 1,000 sheets), which a shared folder or a
+    /// browser download shrugs off.</summary>
+    private static Stream NewEntry(ZipArchive zip, string name) => zip.CreateEntry(name, CompressionLevel.Fastest).Open();
+
+    /// <summary>The master's package with empty stand-ins for the summary and the pack sheets (see <see cref="BuildAsync"/>),
+    /// the ZIP entry names of the stand-ins (the summary's, and each pack's by row ID) and the summary's two cell formats.</summary>
+    private static (byte[] Package, string SummaryEntry, Dictionary<long, string> SheetEntries, uint TitleStyle, uint HeadStyle) Structure(FormTemplate? template, List<PackReport> packs)
+    {
+        var (buffer, document) = template is not null ? template.OpenPackage() : NewPackage();
         using var _ = buffer;
-        var sheets = 0;
+        string summaryEntry;
+        uint titleStyle, headStyle;
+        var sheetEntries = new Dictionary<long, string>();
         using (document)
         {
-            // The new parts (summary and pack sheets: ~80 KB of XML each, 1,000 sheets ~100 MB) are deflated with the
-            // fastest level: with the default level the compression alone took about half the time; the file is ~40%
-            // larger (22 MB instead of 16 MB for 1,000 sheets), which a shared folder or a browser download shrugs off.
-            document.CompressionOption = System.IO.Packaging.CompressionOption.SuperFast;
             var workbookPart = document.WorkbookPart!;
             var sheetList = workbookPart.Workbook.Sheets ??= new Sheets();
             var original = sheetList.Elements<Sheet>().ToList();
@@ -80,25 +153,24 @@ public sealed class MasterWorkbookWriter(
             var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { SummarySheetName };
             foreach (var sheet in original) names.Add(sheet.Name?.Value ?? "");
 
-            var (titleStyle, headStyle) = AddSummaryStyles(workbookPart);
-            var summaryPart = workbookPart.AddNewPart<WorksheetPart>();
-            WriteSummary(summaryPart, titleStyle, headStyle, filter, count, note, packs);
+            (titleStyle, headStyle) = AddSummaryStyles(workbookPart);
+            var summaryPart = StandIn(workbookPart);
+            summaryEntry = EntryName(summaryPart);
             sheetList.InsertAt(new Sheet { Name = SummarySheetName, SheetId = nextId++, Id = workbookPart.GetIdOfPart(summaryPart) }, 0);
 
-            if (withSheets)
+            if (template is not null)
             {
-                var (formSheet, formPart) = template!.FormSheet(document);
+                var (formSheet, formPart) = template.FormSheet(document);
                 var formIndex = original.IndexOf(formSheet);
                 var added = new List<string>();
                 foreach (var pack in packs)
                 {
                     var name = UniqueSheetName(pack.PackId, names);
-                    var part = workbookPart.AddNewPart<WorksheetPart>();
+                    var part = StandIn(workbookPart);
                     CopyRelationships(formPart, part);
-                    template.SheetXml.WriteTo(part, filler.Placements(template.Layout, pack));
+                    sheetEntries[pack.RowId] = EntryName(part);
                     sheetList.AppendChild(new Sheet { Name = name, SheetId = nextId++, Id = workbookPart.GetIdOfPart(part) });
                     added.Add(name);
-                    sheets++;
                 }
                 formSheet.Remove();
                 workbookPart.DeletePart(formPart);
@@ -111,14 +183,18 @@ public sealed class MasterWorkbookWriter(
                 view.FirstSheet = 0;
             }
         }
-
-        buffer.Position = 0;
-        await buffer.CopyToAsync(output, ct);
-        var fileName = FileName();
-        await copies.SaveAsync(fileName, buffer, ct);
-        log.LogInformation("Master workbook written: {Packs} packs, {Sheets} pack sheets, {Bytes} bytes", count, sheets, buffer.Length);
-        return new MasterResult(count, sheets, note, fileName);
+        return (buffer.ToArray(), summaryEntry, sheetEntries, titleStyle, headStyle);
     }
+
+    /// <summary>A worksheet part with no content yet: its content is written into the final ZIP.</summary>
+    private static WorksheetPart StandIn(WorkbookPart workbookPart)
+    {
+        var part = workbookPart.AddNewPart<WorksheetPart>();
+        part.FeedData(Stream.Null);
+        return part;
+    }
+
+    private static string EntryName(OpenXmlPart part) => part.Uri.OriginalString.TrimStart('/');
 
     /// <summary>An empty workbook with the minimal stylesheet Excel expects, for a master without form sheets.</summary>
     private static (MemoryStream, SpreadsheetDocument) NewPackage()
@@ -281,23 +357,27 @@ public sealed class MasterWorkbookWriter(
         return values;
     }
 
-    /// <summary>The summary sheet, streamed: title, filter and note, then a frozen header row and one row per pack.</summary>
-    private void WriteSummary(WorksheetPart part, uint titleStyle, uint headStyle, PackFilter filter, int count, string note, List<PackReport> packs)
+    private const string SpreadsheetNamespace = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
+
+    /// <summary>The summary sheet, streamed: title, filter and note, then a frozen header row and one row per pack. The
+    /// rows go straight to an XmlWriter: building an element object per cell cost ~38 KB of garbage per row.</summary>
+    private void WriteSummary(Stream part, uint titleStyle, uint headStyle, PackFilter filter, int count, string note, List<PackReport> packs)
     {
         var headers = SummaryHeaders();
-        using var writer = OpenXmlWriter.Create(part);
-        writer.WriteStartElement(new Worksheet());
+        using var writer = XmlWriter.Create(part, new XmlWriterSettings { Encoding = new UTF8Encoding(false), CloseOutput = false });
+        writer.WriteStartDocument(true);
+        writer.WriteStartElement("x", "worksheet", SpreadsheetNamespace);
         var frozenAt = FormSheetXml.CellName(SummaryHeaderRow + 1, 2);
-        writer.WriteElement(new SheetViews(new SheetView(
+        new SheetViews(new SheetView(
             new Pane { HorizontalSplit = 1, VerticalSplit = SummaryHeaderRow, TopLeftCell = frozenAt, ActivePane = PaneValues.BottomRight, State = PaneStateValues.Frozen },
             new Selection { Pane = PaneValues.BottomRight, ActiveCell = frozenAt, SequenceOfReferences = new ListValue<StringValue> { InnerText = frozenAt } })
-            { TabSelected = true, WorkbookViewId = 0 }));
+            { TabSelected = true, WorkbookViewId = 0 }).WriteTo(writer);
         // Explicit widths: measuring text to fit columns is slow and needs fonts the server may lack.
-        writer.WriteElement(new Columns(
+        new Columns(
             new Column { Min = 1, Max = 1, Width = 22, CustomWidth = true },
             new Column { Min = 2, Max = 3, Width = 18, CustomWidth = true },
-            new Column { Min = 4, Max = (uint)headers.Count, Width = 17, CustomWidth = true }));
-        writer.WriteStartElement(new SheetData());
+            new Column { Min = 4, Max = (uint)headers.Count, Width = 17, CustomWidth = true }).WriteTo(writer);
+        writer.WriteStartElement("x", "sheetData", SpreadsheetNamespace);
         WriteRow(writer, 1, ["Battery MES - master workbook"], titleStyle);
         WriteRow(writer, 2, [$"Generated {clock.LocalNow.ToString(PackSheetFiller.DateFormat, CultureInfo.InvariantCulture)}; {filter.Describe()}; {count} packs."], null);
         WriteRow(writer, 3, [note], null);
@@ -309,18 +389,24 @@ public sealed class MasterWorkbookWriter(
     }
 
     /// <summary>One row of text cells (inline strings: text to Excel, never formulas, so no apostrophe is needed; empty values skipped).</summary>
-    private static void WriteRow(OpenXmlWriter writer, int row, IReadOnlyList<string?> values, uint? style)
+    private static void WriteRow(XmlWriter writer, int row, IReadOnlyList<string?> values, uint? style)
     {
-        writer.WriteStartElement(new Row { RowIndex = (uint)row });
+        writer.WriteStartElement("x", "row", SpreadsheetNamespace);
+        writer.WriteAttributeString("r", row.ToString(CultureInfo.InvariantCulture));
         for (var i = 0; i < values.Count; i++)
         {
             if (string.IsNullOrEmpty(values[i])) continue;
-            writer.WriteElement(new Cell(new InlineString(new Text(values[i]!) { Space = SpaceProcessingModeValues.Preserve }))
-            {
-                CellReference = FormSheetXml.CellName(row, i + 1),
-                DataType = CellValues.InlineString,
-                StyleIndex = style,
-            });
+            writer.WriteStartElement("x", "c", SpreadsheetNamespace);
+            writer.WriteAttributeString("r", FormSheetXml.CellName(row, i + 1));
+            if (style is { } s) writer.WriteAttributeString("s", s.ToString(CultureInfo.InvariantCulture));
+            writer.WriteAttributeString("t", "inlineStr");
+            writer.WriteStartElement("x", "is", SpreadsheetNamespace);
+            writer.WriteStartElement("x", "t", SpreadsheetNamespace);
+            writer.WriteAttributeString("xml", "space", null, "preserve");
+            writer.WriteString(values[i]);
+            writer.WriteEndElement();
+            writer.WriteEndElement();
+            writer.WriteEndElement();
         }
         writer.WriteEndElement();
     }

@@ -162,14 +162,17 @@ public sealed class ReportCopies(IOptions<ReportsOptions> options, IOptions<Fold
     public bool Enabled => options.Value.SaveCopies;
     public string Folder => home.Resolve(folders.Value.ExcelReports);
 
-    public async Task SaveAsync(string fileName, MemoryStream content, CancellationToken ct)
+    /// <summary>Saves the whole of <paramref name="content"/> (from its start) under <paramref name="fileName"/>.</summary>
+    public async Task SaveAsync(string fileName, Stream content, CancellationToken ct)
     {
         if (!Enabled) return;
         try
         {
             Directory.CreateDirectory(Folder);
             var path = Path.Combine(Folder, fileName);
-            await File.WriteAllBytesAsync(path, content.ToArray(), ct);
+            content.Position = 0;
+            await using (var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 64 * 1024, useAsync: true))
+                await content.CopyToAsync(file, ct);
             log.LogInformation("Report copy saved to {Path}", path);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
