@@ -143,10 +143,10 @@ public sealed partial class LabelBatchService(
         {
             Directory.CreateDirectory(staging);
             var heightPixels = 0;
-            // Bounded to the cores: drawing is CPU work, and more threads than cores only add switching on a busy
-            // server. Each label's file is written as soon as it is drawn and its bytes let go: a batch's memory is a
+            // Bounded to the cores less one: drawing is CPU work, more threads than cores only add switching, and one
+            // core stays free for saves and pages while a big batch is drawn. Each label's file is written as soon as it is drawn and its bytes let go: a batch's memory is a
             // few labels, not the batch.
-            Parallel.For(0, toGenerate.Count, new ParallelOptions { CancellationToken = ct, MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
+            Parallel.For(0, toGenerate.Count, new ParallelOptions { CancellationToken = ct, MaxDegreeOfParallelism = Math.Max(1, Environment.ProcessorCount - 1) }, i =>
             {
                 var png = LabelImage.RenderPng(toGenerate[i].Payload, toGenerate[i].PackId, request.SecondLine, plan.WidthPixels);
                 File.WriteAllBytes(Path.Combine(staging, FileNameOf(toGenerate[i])), png.Bytes);
