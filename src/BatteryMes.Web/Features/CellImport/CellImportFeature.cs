@@ -10,8 +10,6 @@ namespace BatteryMes.Web.Features.CellImport;
 /// supervisor's action.</summary>
 public static class CellImportFeature
 {
-    public const Capability Needed = Capability.Supervise;
-
     public static IServiceCollection AddCellImport(this IServiceCollection services)
     {
         services.AddOptions<CellImportOptions>().BindConfiguration(CellImportOptions.Section).ValidateOnStart();
@@ -26,7 +24,7 @@ public static class CellImportFeature
         endpoints.MapPost("/api/cells/import", ImportAsync)
             .WithName("CellImport").WithTags("Cells")
             .WithSummary("Reads a cell data CSV (given as text) and, unless dryRun, imports it: every row in one transaction or none. Supervisor role.")
-            .RequireAuthorization(nameof(Needed));
+            .RequireAuthorization(nameof(Capability.Supervise));
         return endpoints;
     }
 
