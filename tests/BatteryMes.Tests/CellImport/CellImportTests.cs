@@ -194,6 +194,19 @@ public class CellImportTests(ITestOutputHelper output)
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, form.StatusCode);
     }
 
+    [Fact]
+    public void A_field_mapped_to_no_column_is_not_matched_by_its_header_name_again()
+    {
+        var mapping = new Dictionary<CellField, string> { [CellField.CellId] = "Barcode", [CellField.Lot] = "" };
+
+        var file = CellCsvReader.Read("Barcode,Lot,Voltage\nC-1,L-1,3.59\n", mapping);
+
+        Assert.Equal("Barcode", file.Columns[CellField.CellId]);
+        Assert.False(file.Columns.ContainsKey(CellField.Lot));
+        Assert.Equal("Voltage", file.Columns[CellField.VoltageV]);
+        Assert.Null(Assert.Single(file.Rows).Lot);
+    }
+
     [Theory]
     [InlineData("3,59", 3.59)]
     [InlineData("3.59", 3.59)]

@@ -93,7 +93,8 @@ public static class CellCsvReader
     }
 
     /// <summary>Reads <paramref name="text"/>. <paramref name="requested"/> maps fields to headers (a user's choice or the saved
-    /// mapping); a field it does not name, or names with a header the file lacks, is matched by common header names.</summary>
+    /// mapping; an empty header: the field is not in the file); a field it does not name, or names with a header the file
+    /// lacks, is matched by common header names.</summary>
     public static CellFile Read(string text, IReadOnlyDictionary<CellField, string>? requested)
     {
         text = text.TrimStart('\uFEFF');
@@ -175,14 +176,16 @@ public static class CellCsvReader
     private static Dictionary<CellField, string> Map(IReadOnlyList<string> headers, IReadOnlyDictionary<CellField, string>? requested)
     {
         var columns = new Dictionary<CellField, string>();
-        foreach (var (field, header) in requested ?? new Dictionary<CellField, string>())
+        // An empty header means "not in the file": the field is left out, not matched by name.
+        var excluded = (requested ?? new Dictionary<CellField, string>()).Where(r => r.Value.Length == 0).Select(r => r.Key).ToHashSet();
+        foreach (var (field, header) in (requested ?? new Dictionary<CellField, string>()).Where(r => r.Value.Length > 0))
         {
             var found = headers.FirstOrDefault(h => string.Equals(h, header, StringComparison.Ordinal))
                 ?? headers.FirstOrDefault(h => CellFields.Key(h) == CellFields.Key(header));
             if (found is not null) columns[field] = found;
         }
         foreach (var header in headers)
-            if (CellFields.Match(header) is { } field && !columns.ContainsKey(field) && !columns.ContainsValue(header))
+            if (CellFields.Match(header) is { } field && !excluded.Contains(field) && !columns.ContainsKey(field) && !columns.ContainsValue(header))
                 columns[field] = header;
         return columns;
     }

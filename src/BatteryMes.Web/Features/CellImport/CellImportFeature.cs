@@ -46,7 +46,7 @@ public static class CellImportFeature
                 if (!Enum.TryParse<CellField>(key, ignoreCase: true, out var field) || !Enum.IsDefined(field))
                     return Problem(StatusCodes.Status400BadRequest, "Unknown field in the mapping",
                         $"'{EchoedInput.Display(key, 40)}' is not a field; use {string.Join(", ", CellFields.All.Select(Camel))}.", $"columns.{EchoedInput.Display(key, 40)}");
-                if (!string.IsNullOrWhiteSpace(header)) mapping[field] = header.Trim();
+                mapping[field] = header?.Trim() ?? "";
             }
         }
         var fileName = string.IsNullOrWhiteSpace(request.FileName) ? "api upload" : request.FileName.Trim();
@@ -68,7 +68,7 @@ public static class CellImportFeature
 }
 
 /// <param name="Columns">Optional mapping of fields (cellId, lot, capacityAh, voltageV, resistanceMilliOhm) to the file's headers;
-/// fields left out use the saved mapping or common header names.</param>
+/// an empty header leaves the field out; fields not named use the saved mapping or common header names.</param>
 public sealed record CellImportRequest(string? FileName, string? Csv, Dictionary<string, string?>? Columns, bool DryRun = false);
 
 public sealed record CellImportResponse(
