@@ -7,6 +7,8 @@ using BatteryMes.Web.Features.Dashboard;
 using BatteryMes.Web.Features.DataEntry;
 using BatteryMes.Web.Features.Identity;
 using BatteryMes.Web.Features.Operations;
+using BatteryMes.Web.Features.Passport;
+using BatteryMes.Web.Features.CellImport;
 using BatteryMes.Web.Features.QrCodes;
 using BatteryMes.Web.Features.Reports;
 using Microsoft.Extensions.Options;
@@ -56,6 +58,8 @@ try
     app.UseRequestGuards();
     app.UseWebSecurity(https: app.Configuration.GetValue<bool>("BatteryMes:Server:Https:Enabled"));
     app.UseAuthentication();
+    // Before authorization: an anonymous visitor of a label URL may be sent to the pack's public summary instead of sign-in.
+    app.UsePublicPassportSummary();
     app.UseAuthorization();
     app.UseAntiforgery();
     app.MapStaticAssets();
@@ -65,6 +69,8 @@ try
     app.MapDataEntryEndpoints();
     app.MapDashboardEndpoints();
     app.MapReportsEndpoints();
+    app.MapPassportEndpoints();
+    app.MapCellImportEndpoints();
     app.MapQrCodesEndpoints();
     app.MapBackupsEndpoints();
     app.MapOperationsEndpoints();
@@ -75,7 +81,7 @@ try
     await app.RunAsync();
     return 0;
 }
-catch (Exception ex) when (ex is RouteFileException or OptionsValidationException or DatabaseTooNewException or DatabaseReadOnlyException)
+catch (Exception ex) when (ex is PackModelException or RouteFileException or OptionsValidationException or DatabaseTooNewException or DatabaseReadOnlyException)
 {
     // Expected start-up faults: say what is wrong in plain words, without a stack trace.
     Console.Error.WriteLine("Battery MES cannot start:");

@@ -215,6 +215,7 @@ var suites = new (string Name, Type Type, bool PostgresToo)[]
     ("MasterWorkbook", typeof(MasterWorkbookBenchmarks), true),
     ("ResultsCsv", typeof(ResultsCsvBenchmarks), true),
     ("LabelBatch", typeof(LabelBatchBenchmarks), true),
+    ("Passport", typeof(PassportBenchmarks), true),
 };
 var config = DefaultConfig.Instance.WithArtifactsPath(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(output))!, "bdn"));
 var summaries = new List<Summary>();

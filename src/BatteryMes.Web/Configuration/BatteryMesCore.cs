@@ -5,6 +5,8 @@ using BatteryMes.Web.Features.Dashboard;
 using BatteryMes.Web.Features.DataEntry;
 using BatteryMes.Web.Features.Identity;
 using BatteryMes.Web.Features.LiveUpdates;
+using BatteryMes.Web.Features.Passport;
+using BatteryMes.Web.Features.CellImport;
 using BatteryMes.Web.Features.QrCodes;
 using BatteryMes.Web.Features.Reports;
 
@@ -35,6 +37,8 @@ public static class BatteryMesCore
         services.AddDataEntry();
         services.AddDashboard();
         services.AddReports();
+        services.AddPassport();
+        services.AddCellImport();
         services.AddQrCodes();
         services.AddBackups();
         return services;

@@ -29,6 +29,7 @@ public static class BenchServices
             ["BatteryMes:Folders:Logs"] = Path.Combine(folder, "logs"),
             ["BatteryMes:Route:File"] = RoutePath,
             ["BatteryMes:Reports:TemplateFile"] = Path.Combine(AppContext.BaseDirectory, "templates", "process-card-template.xlsx"),
+            ["BatteryMes:Passport:ModelFile"] = Path.Combine(AppContext.BaseDirectory, "templates", "pack-model.json"),
         };
         foreach (var (key, value) in extraSettings ?? new Dictionary<string, string?>()) settings[key] = value;
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
