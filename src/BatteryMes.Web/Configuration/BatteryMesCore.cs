@@ -1,3 +1,4 @@
+using BatteryMes.Web.Features.Genealogy;
 using BatteryMes.Web.Data;
 using BatteryMes.Web.Domain;
 using BatteryMes.Web.Features.Backups;
@@ -37,6 +38,7 @@ public static class BatteryMesCore
         services.AddReports();
         services.AddQrCodes();
         services.AddBackups();
+        services.AddGenealogy();
         return services;
     }
 }
