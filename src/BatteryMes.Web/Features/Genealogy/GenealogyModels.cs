@@ -68,3 +68,11 @@ public sealed record LotPack(PackSummary Pack, int CellsOfLot);
 
 /// <summary>One page of the packs holding cells of a lot.</summary>
 public sealed record LotTrace(string Lot, int CellsInLot, int PackCount, int Page, int PageSize, IReadOnlyList<LotPack> Packs);
+
+/// <summary>What a person asks of a fitted component in the panel.</summary>
+public enum ComponentAction
+{
+    Values,
+    Replace,
+    Remove,
+}
