@@ -30,7 +30,8 @@ public static class GenealogyTimings
             var file = Path.Combine(SeededDatabases.Root, "work", $"genealogy-{packs}-{Environment.ProcessId}.db");
             Directory.CreateDirectory(Path.GetDirectoryName(file)!);
             File.Copy(seed, file, overwrite: true);
-            await using var services = BenchServices.Build(DatabaseProvider.Sqlite, $"Data Source={file}", Path.Combine(SeededDatabases.Root, "work", $"genealogy-home-{Environment.ProcessId}"));
+            var home = Path.Combine(SeededDatabases.Root, "work", $"genealogy-home-{packs}-{Environment.ProcessId}");
+            await using var services = BenchServices.Build(DatabaseProvider.Sqlite, $"Data Source={file}", home);
             var trace = services.GetRequiredService<TraceQueries>();
             var linker = services.GetRequiredService<ComponentLinker>();
             var actor = new Actor("Bench Operator", "127.0.0.1", "bench", [Role.Operator]);
@@ -71,7 +72,8 @@ public static class GenealogyTimings
                 return $"{result.Outcome}, position {result.Place?.Position}";
             });
             SqliteConnection.ClearAllPools();
-            File.Delete(file);
+            foreach (var leftover in new[] { file, file + "-wal", file + "-shm" }) File.Delete(leftover);
+            Directory.Delete(home, recursive: true);
         }
         return string.Join('\n', lines);
     }
