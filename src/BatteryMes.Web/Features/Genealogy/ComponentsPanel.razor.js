@@ -19,8 +19,8 @@ export function attach(input, dotnet) {
         }
     };
     input.addEventListener("keydown", state.onKey);
+    // No focus here: the page keeps the focus in its pack ID field; choosing Module X or Y moves it to this field.
     fields.set(input, state);
-    input.focus();
 }
 
 export function detach(input) {
