@@ -5,6 +5,7 @@ using BatteryMes.Web.Domain;
 using BatteryMes.Web.Features.Backups;
 using BatteryMes.Web.Features.Dashboard;
 using BatteryMes.Web.Features.DataEntry;
+using BatteryMes.Web.Features.Genealogy;
 using BatteryMes.Web.Features.Identity;
 using BatteryMes.Web.Features.Operations;
 using BatteryMes.Web.Features.Passport;
@@ -74,6 +75,7 @@ try
     app.MapQrCodesEndpoints();
     app.MapBackupsEndpoints();
     app.MapOperationsEndpoints();
+    app.MapGenealogyEndpoints();
     app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
     app.Logger.LogInformation("Battery MES {Version} on {Provider}; route '{Route}' with {Stages} stages and {Checks} checks; home {Home}",

@@ -17,6 +17,7 @@ using BenchmarkDotNet.Running;
 //        interleaved; wall and CPU; PostgreSQL needs BATTERYMES_BENCH_POSTGRES, the bench cluster)
 //   snapshot-ab [--packs 100000] [--rounds 5] [--part all|copy|after-save]   (snapshot copy against cp, interleaved, disk settled
 //        before each; then the snapshot after one save: cp, full copy, WAL-frame delta, page-hash delta, and their checks)
+//   genealogy [--packs 1000,10000] [--rounds 20]   (trace from a lot, a pack and a cell; scan into a module of 199 cells; SQLite)
 //   reports [--packs 1000] [--rounds 3] [--sheets N] (wall-clock times of the pack form and master workbook writers)
 //   load --url http://127.0.0.1:PORT --pid APP_PID [--users 10,25,50,100] [--seconds 30] [--browsers 4] [--idle 0,20,50] [--idle-pages /dashboard,/entry]
 //        [--out artifacts/load/results.md]   (scripts/load.sh)
@@ -36,6 +37,13 @@ if (command == "seed")
     var provider = DatabaseOptions.TryParseProvider(Option("provider", "Sqlite"), out var kind) ? kind : DatabaseProvider.Sqlite;
     SeededDatabases.Log = Console.Error.WriteLine;
     Console.WriteLine(provider == DatabaseProvider.Sqlite ? SeededDatabases.SqliteSeed(packs) : SeededDatabases.PostgresSeed(packs));
+    return 0;
+}
+
+if (command == "genealogy")
+{
+    var packCounts = Option("packs", "1000,10000").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(p => int.Parse(p, CultureInfo.InvariantCulture)).ToList();
+    Console.WriteLine(await BatteryMes.Benchmarks.Genealogy.GenealogyTimings.RunAsync(packCounts, int.Parse(Option("rounds", "20"), CultureInfo.InvariantCulture)));
     return 0;
 }
 

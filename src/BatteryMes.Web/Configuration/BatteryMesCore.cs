@@ -1,3 +1,4 @@
+using BatteryMes.Web.Features.Genealogy;
 using BatteryMes.Web.Data;
 using BatteryMes.Web.Domain;
 using BatteryMes.Web.Features.Backups;
@@ -41,6 +42,7 @@ public static class BatteryMesCore
         services.AddCellImport();
         services.AddQrCodes();
         services.AddBackups();
+        services.AddGenealogy();
         return services;
     }
 }

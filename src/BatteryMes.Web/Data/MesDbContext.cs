@@ -161,6 +161,8 @@ public class MesDbContext(DbContextOptions options) : DbContext(options), IDataP
             // One parent at a time: at most one link of a component is still in place.
             e.HasIndex(l => l.ComponentId).IsUnique().HasDatabaseName("IX_ComponentLinks_InPlace")
                 .HasFilter("\"RemovedUtc\" IS NULL");
+            // Every fitting of a component, removed ones too (trace history): the filtered index above holds only those in place.
+            e.HasIndex(l => l.ComponentId, "IX_ComponentLinks_ComponentId");
             e.HasIndex(l => new { l.PackRowId, l.Side, l.Position });
             e.HasOne(l => l.Pack).WithMany().HasForeignKey(l => l.PackRowId).OnDelete(DeleteBehavior.Cascade);
         });

@@ -58,6 +58,22 @@ public class EndpointAccessTests
         new("GET /api/dashboard", null, _ => Get("/api/dashboard"), HttpStatusCode.OK),
         new("GET /api/dashboard/target", null, _ => Get("/api/dashboard/target"), HttpStatusCode.OK),
         new("PUT /api/dashboard/target", Capability.Supervise, _ => Send(HttpMethod.Put, "/api/dashboard/target", new { packsPerDay = 120 }), HttpStatusCode.OK),
+        new("POST components (scan)", Capability.RecordResults,
+            _ => Send(HttpMethod.Post, $"/api/packs/{PackId}/stages/1/components", new { side = "X", serial = $"C-ACL-{Interlocked.Increment(ref _sequence)}" }), HttpStatusCode.Created),
+        new("GET components", Capability.View, _ => Get($"/api/packs/{PackId}/components"), HttpStatusCode.OK),
+        new("POST component replace", Capability.Supervise,
+            _ => Send(HttpMethod.Post, $"/api/packs/{PackId}/components/999999/replace", new { serial = "C-NEW", reason = "Access check" }), HttpStatusCode.BadRequest, "no component link"),
+        new("POST component remove", Capability.Supervise,
+            _ => Send(HttpMethod.Post, $"/api/packs/{PackId}/components/999999/remove", new { reason = "Access check" }), HttpStatusCode.BadRequest, "no component link"),
+        // Without a reason: the hold is refused after the role check, so the pack stays free for the sign-off row above.
+        new("POST pack hold", Capability.Supervise, _ => Send(HttpMethod.Post, $"/api/packs/{PackId}/hold", new { reason = "" }), HttpStatusCode.BadRequest, "reason"),
+        new("POST pack release", Capability.Supervise, _ => Send(HttpMethod.Post, $"/api/packs/{PackId}/release", new { }), HttpStatusCode.OK),
+        new("GET /api/holds", Capability.View, _ => Get("/api/holds"), HttpStatusCode.OK),
+        new("GET trace cell", Capability.View, _ => Get("/api/trace/cells/C-NONE"), HttpStatusCode.NotFound, "No cell C-NONE"),
+        new("GET trace module", Capability.View, _ => Get("/api/trace/modules/M-NONE"), HttpStatusCode.NotFound, "No module M-NONE"),
+        new("GET trace lot", Capability.View, _ => Get("/api/trace/lots/LOT-ACL"), HttpStatusCode.OK),
+        new("GET trace lot csv", Capability.View, _ => Get("/api/trace/lots/LOT-ACL/packs.csv"), HttpStatusCode.OK),
+        new("POST lot hold", Capability.Supervise, _ => Send(HttpMethod.Post, "/api/trace/lots/LOT-ACL/hold", new { reason = "Access check" }), HttpStatusCode.NotFound, "No pack holds"),
     ];
 
     private static readonly Dictionary<string, string?> NoAutomaticSnapshots = new() { ["BatteryMes:Backups:PostgresSnapshotIntervalMinutes"] = "0" };

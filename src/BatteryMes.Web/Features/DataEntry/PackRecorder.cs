@@ -377,6 +377,9 @@ public sealed class PackRecorder(
             await LockPackAsync(db, packId, ct);
             var pack = await LoadPackForWriteAsync(db, packId, stage.Number, ct);
             if (pack is null) return RecordingResult.Fail(RecordingStatus.NotFound, $"Pack {EchoedInput.Display(packId, PackIdentifier.MaxLength)} is not registered.");
+            // A held pack (a recalled cell lot) may still be recorded, but nothing of it is signed off until the hold is released.
+            if (pack.HoldReason is not null)
+                return RecordingResult.Fail(RecordingStatus.Blocked, $"Pack {pack.PackId} is on hold: {pack.HoldReason}. No stage is completed until a supervisor releases the hold; results may still be recorded.");
             var blocker = await BlockerForAsync(db, pack, stage.Number, ct);
             if (blocker is not null) return RecordingResult.Fail(RecordingStatus.Blocked, blocker.Describe(), blocker);
             var record = pack.Stages.FirstOrDefault(s => s.StageNumber == stage.Number);

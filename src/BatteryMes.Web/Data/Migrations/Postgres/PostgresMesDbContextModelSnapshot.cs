@@ -307,6 +307,8 @@ namespace BatteryMes.Web.Data.Migrations.Postgres
 
                     b.HasIndex("PackRowId", "Side", "Position");
 
+                    b.HasIndex(new[] { "ComponentId" }, "IX_ComponentLinks_ComponentId");
+
                     b.ToTable("ComponentLinks", (string)null);
                 });
 

@@ -292,6 +292,8 @@ namespace BatteryMes.Web.Data.Migrations.Sqlite
 
                     b.HasIndex("PackRowId", "Side", "Position");
 
+                    b.HasIndex(new[] { "ComponentId" }, "IX_ComponentLinks_ComponentId");
+
                     b.ToTable("ComponentLinks", (string)null);
                 });
 
