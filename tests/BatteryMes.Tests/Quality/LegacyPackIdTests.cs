@@ -25,14 +25,14 @@ public class LegacyPackIdTests
             var before = migrations[migrations.FindIndex(m => m.EndsWith("_CanonicalPackIds", StringComparison.Ordinal)) - 1];
             await db.GetService<IMigrator>().MigrateAsync(before);
             var now = DateTime.UtcNow;
-            db.Packs.AddRange(
-                new Pack { PackId = "bp-legacy-1", CreatedUtc = now, UpdatedUtc = now },
-                new Pack { PackId = "bp-dup", CreatedUtc = now, UpdatedUtc = now },
-                new Pack { PackId = "BP-DUP", CreatedUtc = now.AddSeconds(1), UpdatedUtc = now });
-            db.AuditLog.AddRange(
-                new AuditEntry { AtUtc = now, PackId = "bp-legacy-1", Action = "Create", Field = "Pack" },
-                new AuditEntry { AtUtc = now, PackId = "bp-dup", Action = "Create", Field = "Pack" });
-            await db.SaveChangesAsync();
+            var later = now.AddSeconds(1);
+            // Plain SQL with the columns of that schema: the current model has columns the old tables do not.
+            foreach (var (id, created) in new[] { ("bp-legacy-1", now), ("bp-dup", now), ("BP-DUP", later) })
+                await db.Database.ExecuteSqlInterpolatedAsync(
+                    $"INSERT INTO \"Packs\" (\"PackId\", \"CreatedUtc\", \"UpdatedUtc\", \"Status\", \"CurrentStage\") VALUES ({id}, {created}, {now}, {0}, {1})");
+            foreach (var id in new[] { "bp-legacy-1", "bp-dup" })
+                await db.Database.ExecuteSqlInterpolatedAsync(
+                    $"INSERT INTO \"AuditLog\" (\"AtUtc\", \"PackId\", \"Action\", \"Field\") VALUES ({now}, {id}, {"Create"}, {"Pack"})");
         }
 
         await using var app = await database.StartAsync();
