@@ -68,6 +68,7 @@ public sealed class TracePageTests(BrowserFixture browser) : IAsyncLifetime
         await page.GotoAsync(_app.Url("/dashboard"));
         await page.WaitForBlazorAsync();
         var onHold = page.GetByRole(AriaRole.Region, new() { Name = "On hold" });
+        await Expect(onHold).ToContainTextAsync("On hold: 1 pack");
         await Expect(onHold).ToContainTextAsync("BP-T-1");
         await Expect(onHold).Not.ToContainTextAsync("BP-T-2");
 
