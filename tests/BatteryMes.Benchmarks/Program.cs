@@ -17,7 +17,7 @@ using BenchmarkDotNet.Running;
 //        interleaved; wall and CPU; PostgreSQL needs BATTERYMES_BENCH_POSTGRES, the bench cluster)
 //   snapshot-ab [--packs 100000] [--rounds 5] [--part all|copy|after-save]   (snapshot copy against cp, interleaved, disk settled
 //        before each; then the snapshot after one save: cp, full copy, WAL-frame delta, page-hash delta, and their checks)
-//   genealogy [--packs 1000,10000] [--rounds 20]   (trace from a lot, a pack and a cell; scan into a module of 199 cells; SQLite)
+//   genealogy [--packs 1000,10000] [--rounds 20]   (trace from a lot, a pack and a cell; a pack's passport; scan into a module of 199 cells; SQLite)
 //   reports [--packs 1000] [--rounds 3] [--sheets N] (wall-clock times of the pack form and master workbook writers)
 //   load --url http://127.0.0.1:PORT --pid APP_PID [--users 10,25,50,100] [--seconds 30] [--browsers 4] [--idle 0,20,50] [--idle-pages /dashboard,/entry]
 //        [--out artifacts/load/results.md]   (scripts/load.sh)

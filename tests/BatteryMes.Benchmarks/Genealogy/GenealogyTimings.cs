@@ -6,6 +6,7 @@ using BatteryMes.Web.Data;
 using BatteryMes.Web.Domain;
 using BatteryMes.Web.Features.DataEntry;
 using BatteryMes.Web.Features.Genealogy;
+using BatteryMes.Web.Features.Passport;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -34,6 +35,7 @@ public static class GenealogyTimings
             await using var services = BenchServices.Build(DatabaseProvider.Sqlite, $"Data Source={file}", home);
             var trace = services.GetRequiredService<TraceQueries>();
             var linker = services.GetRequiredService<ComponentLinker>();
+            var passports = services.GetRequiredService<PassportBuilder>();
             var actor = new Actor("Bench Operator", "127.0.0.1", "bench", [Role.Operator]);
             var random = new Random(7);
             var lots = packs * 2 * CellsPerModule / CellsPerLot;
@@ -65,6 +67,11 @@ public static class GenealogyTimings
             {
                 var cell = await trace.CellAsync(CellSerial(random.Next(packs), random.Next(2 * CellsPerModule)));
                 return $"in {cell!.Pack!.PackId}";
+            });
+            await Time("battery passport of one pack (2 modules, 96 cells)", async _ =>
+            {
+                var passport = await passports.BuildAsync(PackId(random.Next(packs)));
+                return $"{passport!.Modules.Count} modules, {passport.Modules.Sum(m => m.Cells.Count)} cells";
             });
             await Time("scan one cell into a module holding 199 cells", async i =>
             {

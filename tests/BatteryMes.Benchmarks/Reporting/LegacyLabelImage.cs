@@ -68,7 +68,8 @@ public static class LegacyLabelImage
         if (!surface.ReadPixels(gray.Info, gray.GetPixels(), gray.RowBytes, 0, 0))
             throw new InvalidOperationException("The label could not be converted to grey scale.");
         using var pixels = gray.PeekPixels();
-        using var png = pixels.Encode(new SKPngEncoderOptions(SKPngEncoderFilterFlags.NoFilters, 6));
+        using var png = pixels.Encode(new SKPngEncoderOptions(SKPngEncoderFilterFlags.NoFilters, 6))
+            ?? throw new InvalidOperationException("The label could not be encoded as PNG.");
         return new LabelPng(png.ToArray(), widthPixels, height);
     }
 
