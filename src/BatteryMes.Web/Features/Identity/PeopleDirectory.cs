@@ -108,6 +108,11 @@ public sealed partial class PeopleDirectory(IDbContextFactory<MesDbContext> cont
         return person is null ? null : PersonView.From(person);
     }
 
+    /// <summary>PIN and password checks running at once: each is a deliberately slow PBKDF2 hash (a sixth of a second
+    /// of CPU at the default iterations), so a burst of sign-ins and sign-offs waits its turn on all cores but one
+    /// instead of taking every core from saves and pages.</summary>
+    private static readonly SemaphoreSlim HashSlots = new(Math.Max(1, Environment.ProcessorCount - 1));
+
     /// <summary>Checks a login and a PIN or password, counting wrong ones towards the lockout.</summary>
     public async Task<CredentialCheck> VerifyAsync(string? login, string? secret, CredentialUse use, CancellationToken ct = default)
     {
@@ -128,8 +133,17 @@ public sealed partial class PeopleDirectory(IDbContextFactory<MesDbContext> cont
 
         var view = PersonView.From(person);
         var pinAllowed = use == CredentialUse.Signature || use == CredentialUse.SignIn && !view.NeedsPassword;
-        var accepted = (pinAllowed && IsWellFormedPin(secret) && SecretHash.Verify(secret, person.PinHash))
-            || SecretHash.Verify(secret, person.PasswordHash);
+        bool accepted;
+        await HashSlots.WaitAsync(ct);
+        try
+        {
+            accepted = (pinAllowed && IsWellFormedPin(secret) && SecretHash.Verify(secret, person.PinHash))
+                || SecretHash.Verify(secret, person.PasswordHash);
+        }
+        finally
+        {
+            HashSlots.Release();
+        }
         if (accepted)
         {
             if (person.FailedAttempts != 0 || person.LockedUntilUtc is not null)
