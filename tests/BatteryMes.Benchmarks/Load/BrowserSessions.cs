@@ -116,6 +116,7 @@ public sealed class BrowserSessions : IAsyncDisposable
         var context = await _browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
         context.SetDefaultTimeout(30_000);
         var page = await context.NewPageAsync();
+        var place = new Place();
         try
         {
             await OpenEntryAsync(page, index);
@@ -123,11 +124,11 @@ public sealed class BrowserSessions : IAsyncDisposable
             {
                 try
                 {
-                    await WorkOnPackAsync(page, $"WEB-{_run}-{index}-{n}", random);
+                    await WorkOnPackAsync(page, $"WEB-{_run}-{index}-{n}", random, place);
                 }
                 catch (Exception ex) when (!_stop.IsCancellationRequested && ex is PlaywrightException or TimeoutException)
                 {
-                    Record(f => { f.Errors++; f.FirstError ??= $"browser {index}: {ex.Message.Split('\n')[0]}"; });
+                    Record(f => { f.Errors++; f.FirstError ??= $"browser {index}, {place.Doing}: {ex.Message.Split('\n')[0]}"; });
                     await OpenEntryAsync(page, index);
                 }
             }
@@ -142,21 +143,25 @@ public sealed class BrowserSessions : IAsyncDisposable
     /// <summary>The data entry page, signed in as this session's operator (again, if the sign-in was lost).</summary>
     private Task OpenEntryAsync(IPage page, int index) => LoadPeople.OpenAsync(page, _baseUrl, LoadPeople.Operator(index), "/entry");
 
-    private async Task WorkOnPackAsync(IPage page, string packId, Random random)
+    private async Task WorkOnPackAsync(IPage page, string packId, Random random, Place place)
     {
+        place.Doing = $"creating pack {packId}";
         var scan = page.GetByLabel("Battery Pack ID");
         await scan.FillAsync(packId);
         await scan.PressAsync("Enter");
         await Button(page, "Create pack").ClickAsync();
         await page.GetByRole(AriaRole.Heading, new() { Name = $"Pack {packId}", Exact = true }).WaitForAsync();
-        foreach (var stage in _route.Stages)
+        for (var i = 0; i < _route.Stages.Count; i++)
         {
+            var stage = _route.Stages[i];
             if (_stop.IsCancellationRequested) return;
             // After a sign-off the next stage opens by itself; its button still opens it when it has not.
+            place.Doing = $"opening stage {stage.Number} of {packId}";
             var heading = page.GetByRole(AriaRole.Heading, new() { Name = $"Stage {stage.Number}: {stage.Name}", Exact = true });
             if (!await heading.IsVisibleAsync())
                 await page.GetByRole(AriaRole.Button, new() { NameRegex = new Regex($"^Stage {stage.Number}:") }).ClickAsync();
             await heading.WaitForAsync();
+            place.Doing = $"recording stage {stage.Number} of {packId}";
             // "All OK" leaves checks that require a measured value: the operator types one within the limits first.
             foreach (var check in stage.Checks.Where(c => c.RequiresValue && c.Limits is not null))
             {
@@ -174,14 +179,21 @@ public sealed class BrowserSessions : IAsyncDisposable
             Interlocked.Increment(ref _warmSaves);
             // "Saved." shows while the form still finishes the save (it stays busy until the pack is reloaded); a person
             // waits for the button to come back too, but that wait is not part of the save's figure.
+            place.Doing = $"waiting for Complete Process after saving stage {stage.Number} of {packId}";
             await page.WaitForFunctionAsync(EnabledButtonScript, "Complete Process");
+            place.Doing = $"signing off stage {stage.Number} of {packId}";
             await Think(random);
             await Button(page, "Complete Process").ClickAsync();
             var panel = page.GetByRole(AriaRole.Region, new() { Name = "Electronic signature" });
             await panel.GetByLabel("Inspector login", new() { Exact = true }).FillAsync(LoadPeople.Inspector);
             await panel.GetByLabel("PIN or password", new() { Exact = true }).FillAsync(LoadPeople.Pin);
-            // Timed from "Sign off and complete" (the signature check, the completion, the next stage opening) to the notice.
-            var complete = await ClickAndWaitAsync(page, "Sign off and complete", "[role=status]", $"Stage {stage.Number} ({stage.Name}) completed.");
+            // Timed from "Sign off and complete" to the page's notice that the next stage is open (the signature check, the
+            // completion and the reload of the pack). The form says "completed." before the page has switched stage:
+            // typing into the old stage's form then would be lost, so the notice of the switch is the confirmation.
+            var opened = i + 1 < _route.Stages.Count
+                ? $"Stage {_route.Stages[i + 1].Number} ({_route.Stages[i + 1].Name}) is open now."
+                : $"Pack {packId} is ready for dispatch.";
+            var complete = await ClickAndWaitAsync(page, "Sign off and complete", "[role=status]", $"Stage {stage.Number} ({stage.Name}) completed. {opened}");
             Record(f => f.CompleteMs.Add(complete));
             await Think(random);
         }
@@ -217,6 +229,12 @@ public sealed class BrowserSessions : IAsyncDisposable
         await Task.WhenAny(Task.WhenAll(_sessions), Task.Delay(TimeSpan.FromSeconds(30)));
         await _browser.CloseAsync();
         _playwright.Dispose();
+    }
+
+    /// <summary>What a session was doing, for the error it reports.</summary>
+    private sealed class Place
+    {
+        public string Doing { get; set; } = "opening the data entry page";
     }
 
     private sealed class Figures(Dictionary<int, double> cpuBefore)
