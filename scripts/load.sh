@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Battery MES load run: the real app (Release build) on loopback against a copy of a seeded SQLite database.
 #  1. Memory per idle circuit: 0, 20, 50 idle Chromium tabs at /dashboard and at /entry, figures from the app's /health.
-#  2. A step series of N concurrent JSON API users (register a pack, save each stage in full, complete it) with K browser
-#     sessions alongside (Chromium tabs on the data entry page: scan, create, All OK, Save, Complete Process), a bounded
-#     time per step. Saves/s, p50/p95/p99 save latency (browser: click to confirmation), errors, server CPU and memory,
+#  2. A step series of N concurrent JSON API users (register a pack, save each stage in full, the inspector signs it off)
+#     with K browser sessions alongside (Chromium tabs on the data entry page: sign in, scan, create, measured values,
+#     All OK, Save, Complete Process signed by the inspector), a bounded time per step. Saves/s, p50/p95/p99 save latency (browser: click to confirmation), errors, server CPU and memory,
 #     browser CPU, and the user count where p95 passes 500 ms.
 # Writes artifacts/load/results.md.
 #  --heavy instead: N workers asking for heavy downloads one after another (master workbook of every pack, results CSV,
@@ -14,7 +14,9 @@
 #        bash scripts/load.sh --heavy [--workers 8] [--seconds 30] [--packs 1000]
 # --no-build runs the last Release build as it is (for runs one after another).
 # --browsers 0 and --idle 0 switch those parts off. The defaults take about 8 minutes plus the build.
-# Requests sign in with an API key of a load person with every role, made in the copied database before the app starts.
+# Requests sign in with an API key of a load person with every role, made in the copied database before the app starts;
+# a QC inspector (loadqc, own API key and PIN) signs stages off, and each browser session signs in on /signin as its own
+# operator (loadop1..N, PIN), as the app's default second-person sign-off asks.
 # Outside CI (long and timing-dependent).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,6 +53,19 @@ export BatteryMes__Server__Urls="http://127.0.0.1:$PORT" \
 echo "load-run-$(date +%s)-password" | dotnet "$OUT/BatteryMes.dll" users add loadrig --name "Load run" --role Operator,QcInspector,Supervisor,Admin >/dev/null
 BATTERYMES_LOAD_API_KEY=$(dotnet "$OUT/BatteryMes.dll" api-key create --user loadrig --name "load run" 2>/dev/null | tail -n 1)
 export BATTERYMES_LOAD_API_KEY
+if [ "$heavy" = 0 ]; then
+  # Whoever records a stage does not sign it off (the app's default): a QC inspector, loadqc, signs every stage off,
+  # over the API with its own key and in the browsers' signature panel; the browsers sign in as operators loadop1..N.
+  # They share one PIN, made up for this run.
+  BATTERYMES_LOAD_PIN=$(shuf -i 100000-999999 -n 1)
+  export BATTERYMES_LOAD_PIN
+  echo "$BATTERYMES_LOAD_PIN" | dotnet "$OUT/BatteryMes.dll" users add loadqc --name "Load inspector" --role QcInspector --pin >/dev/null
+  BATTERYMES_LOAD_SIGNER_KEY=$(dotnet "$OUT/BatteryMes.dll" api-key create --user loadqc --name "load run sign-off" 2>/dev/null | tail -n 1)
+  export BATTERYMES_LOAD_SIGNER_KEY
+  for i in $(seq 1 "$browsers"); do
+    echo "$BATTERYMES_LOAD_PIN" | dotnet "$OUT/BatteryMes.dll" users add "loadop$i" --name "Load operator $i" --role Operator --pin >/dev/null
+  done
+fi
 
 echo "== starting the app on 127.0.0.1:$PORT ($packs seeded packs)"
 dotnet "$OUT/BatteryMes.dll" > "$work/app.log" 2>&1 &

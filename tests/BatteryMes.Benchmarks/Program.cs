@@ -86,8 +86,10 @@ if (command == "load")
     {
         var text = $"# Battery MES load run\n\nRun {loadStarted:yyyy-MM-dd HH:mm} UTC against the app (Release) on loopback. Machine: {ResultsTable.MachineDescription()}. " +
             $"Load average at start: {loadAtStart}; at the first step: {loadAverageAtSteps}; at the end: {ResultsTable.LoadAverage()}.\n\n" +
-            $"## Users at once ({seconds} s per step)\n\nAPI users register a pack and save and complete each stage over JSON; browser sessions are Chromium tabs " +
-            $"on the data entry page (scan, create, All OK for both modules, Save, Complete Process), timed in the page from the click to the confirmation. " +
+            $"## Users at once ({seconds} s per step)\n\nAPI users register a pack and save each stage over JSON, and a QC inspector signs each stage off with their own key and PIN; " +
+            $"browser sessions are Chromium tabs signed in as operators on the data entry page (scan, create, measured values, All OK for both modules, Save, " +
+            $"Complete Process and the inspector's login and PIN in the signature panel), timed in the page from the click to the confirmation. " +
+            $"A sign-off checks a PIN hash (PBKDF2), so its time includes that work. " +
             $"Browser CPU is Chromium and its Playwright driver together, on the same 2 cores as the server.\n\n" +
             (steps.Count > 0 ? ApiLoadRun.Table(steps) : "(no step finished)\n") + "\n" +
             (idle.Count > 0 ? $"## Memory per idle circuit\n\nIdle tabs (each its own Blazor circuit) opened at a page, 5 s to settle, figures from the app's /health?collect=true (heap alive after a full collection; the working set also shrinks after those collections, so its slope is rough).\n\n{IdleCircuits.Table(idle)}" : "");

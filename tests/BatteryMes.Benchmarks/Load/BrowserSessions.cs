@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using System.Globalization;
 using System.Text.RegularExpressions;
 using BatteryMes.Web.Domain;
 using Microsoft.Playwright;
@@ -6,11 +6,14 @@ using Microsoft.Playwright;
 namespace BatteryMes.Benchmarks.Load;
 
 /// <summary>K operators in real Chromium tabs (one browser, one context each, so each is its own Blazor circuit and its
-/// own device storage), working through the data entry page as a person does: scan a new pack ID, create the pack,
-/// then stage by stage "All OK" for both modules, Save, Complete Process. Save and Complete are timed in the page
-/// itself, from the click to the confirmation appearing in the DOM (performance.now and a MutationObserver), so
-/// Playwright's own polling does not add to the figure. They run for the whole load run; each step reads and resets
-/// the figures (<see cref="BeginStep"/> / <see cref="EndStep"/>).</summary>
+/// own device storage), working through the data entry page as a person does: sign in on /signin with their own login
+/// and PIN (<see cref="LoadPeople"/>), scan a new pack ID, create the pack, then stage by stage type an in-limit
+/// measured value where a check requires one, "All OK" for both modules, Save, Complete Process, and the QC inspector
+/// signs off in the signature panel with their login and PIN (a second person, as the app asks by default); the next
+/// stage then opens by itself. Save and the sign-off are timed in the page itself, from the click to the confirmation
+/// appearing in the DOM (performance.now and a MutationObserver), so Playwright's own polling does not add to the
+/// figure. They run for the whole load run; each step reads and resets the figures (<see cref="BeginStep"/> /
+/// <see cref="EndStep"/>).</summary>
 public sealed class BrowserSessions : IAsyncDisposable
 {
     public const string ChromiumPath = "/usr/bin/chromium";
@@ -113,19 +116,20 @@ public sealed class BrowserSessions : IAsyncDisposable
         var context = await _browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
         context.SetDefaultTimeout(30_000);
         var page = await context.NewPageAsync();
+        var place = new Place();
         try
         {
-            await OpenEntryAsync(page);
+            await OpenEntryAsync(page, index);
             for (var n = 1; !_stop.IsCancellationRequested; n++)
             {
                 try
                 {
-                    await WorkOnPackAsync(page, $"WEB-{_run}-{index}-{n}", random);
+                    await WorkOnPackAsync(page, $"WEB-{_run}-{index}-{n}", random, place);
                 }
                 catch (Exception ex) when (!_stop.IsCancellationRequested && ex is PlaywrightException or TimeoutException)
                 {
-                    Record(f => { f.Errors++; f.FirstError ??= $"browser {index}: {ex.Message.Split('\n')[0]}"; });
-                    await OpenEntryAsync(page);
+                    Record(f => { f.Errors++; f.FirstError ??= $"browser {index}, {place.Doing}: {ex.Message.Split('\n')[0]}"; });
+                    await OpenEntryAsync(page, index);
                 }
             }
         }
@@ -136,25 +140,36 @@ public sealed class BrowserSessions : IAsyncDisposable
         }
     }
 
-    private async Task OpenEntryAsync(IPage page)
-    {
-        await page.GotoAsync(_baseUrl + "/entry");
-        await page.WaitForSelectorAsync("#circuit-state[data-state='interactive']", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached });
-    }
+    /// <summary>The data entry page, signed in as this session's operator (again, if the sign-in was lost).</summary>
+    private Task OpenEntryAsync(IPage page, int index) => LoadPeople.OpenAsync(page, _baseUrl, LoadPeople.Operator(index), "/entry");
 
-    private async Task WorkOnPackAsync(IPage page, string packId, Random random)
+    private async Task WorkOnPackAsync(IPage page, string packId, Random random, Place place)
     {
+        place.Doing = $"creating pack {packId}";
         var scan = page.GetByLabel("Battery Pack ID");
         await scan.FillAsync(packId);
         await scan.PressAsync("Enter");
         await Button(page, "Create pack").ClickAsync();
         await page.GetByRole(AriaRole.Heading, new() { Name = $"Pack {packId}", Exact = true }).WaitForAsync();
-        foreach (var stage in _route.Stages)
+        for (var i = 0; i < _route.Stages.Count; i++)
         {
+            var stage = _route.Stages[i];
             if (_stop.IsCancellationRequested) return;
-            if (stage.Number != _route.FirstStage.Number)
+            // After a sign-off the next stage opens by itself; its button still opens it when it has not.
+            place.Doing = $"opening stage {stage.Number} of {packId}";
+            var heading = page.GetByRole(AriaRole.Heading, new() { Name = $"Stage {stage.Number}: {stage.Name}", Exact = true });
+            if (!await heading.IsVisibleAsync())
                 await page.GetByRole(AriaRole.Button, new() { NameRegex = new Regex($"^Stage {stage.Number}:") }).ClickAsync();
-            await page.GetByRole(AriaRole.Heading, new() { Name = $"Stage {stage.Number}: {stage.Name}", Exact = true }).WaitForAsync();
+            await heading.WaitForAsync();
+            place.Doing = $"recording stage {stage.Number} of {packId}";
+            // "All OK" leaves checks that require a measured value: the operator types one within the limits first.
+            foreach (var check in stage.Checks.Where(c => c.RequiresValue && c.Limits is not null))
+            {
+                var card = page.GetByRole(AriaRole.Region, new() { Name = $"Check {check.Code}", Exact = true });
+                var value = InLimits(check.Limits!);
+                await card.GetByLabel("Measured X", new() { Exact = true }).FillAsync(value);
+                await card.GetByLabel("Measured Y", new() { Exact = true }).FillAsync(value);
+            }
             await Button(page, "All OK for Module X").ClickAsync();
             await Button(page, "All OK for Module Y").ClickAsync();
             await Button(page, "Complete Process").WaitForAsync();
@@ -164,13 +179,34 @@ public sealed class BrowserSessions : IAsyncDisposable
             Interlocked.Increment(ref _warmSaves);
             // "Saved." shows while the form still finishes the save (it stays busy until the pack is reloaded); a person
             // waits for the button to come back too, but that wait is not part of the save's figure.
+            place.Doing = $"waiting for Complete Process after saving stage {stage.Number} of {packId}";
             await page.WaitForFunctionAsync(EnabledButtonScript, "Complete Process");
+            place.Doing = $"signing off stage {stage.Number} of {packId}";
             await Think(random);
-            var complete = await ClickAndWaitAsync(page, "Complete Process", "[aria-label='Stage status']", "Completed (");
+            await Button(page, "Complete Process").ClickAsync();
+            var panel = page.GetByRole(AriaRole.Region, new() { Name = "Electronic signature" });
+            await panel.GetByLabel("Inspector login", new() { Exact = true }).FillAsync(LoadPeople.Inspector);
+            await panel.GetByLabel("PIN or password", new() { Exact = true }).FillAsync(LoadPeople.Pin);
+            // Timed from "Sign off and complete" to the page's notice that the next stage is open (the signature check, the
+            // completion and the reload of the pack). The form says "completed." before the page has switched stage:
+            // typing into the old stage's form then would be lost, so the notice of the switch is the confirmation.
+            var opened = i + 1 < _route.Stages.Count
+                ? $"Stage {_route.Stages[i + 1].Number} ({_route.Stages[i + 1].Name}) is open now."
+                : $"Pack {packId} is ready for dispatch.";
+            var complete = await ClickAndWaitAsync(page, "Sign off and complete", "[role=status]", $"Stage {stage.Number} ({stage.Name}) completed. {opened}");
             Record(f => f.CompleteMs.Add(complete));
             await Think(random);
         }
     }
+
+    /// <summary>The middle of the limits (or next to the one bound there is), as the page reads it.</summary>
+    private static string InLimits(MeasurementLimits limits) => (limits switch
+    {
+        { Min: { } lo, Max: { } hi } => (lo + hi) / 2,
+        { Min: { } lo } => lo + 1,
+        { Max: { } hi } => hi - Math.Abs(hi) * 0.1,
+        _ => 0,
+    }).ToString("0.####", CultureInfo.InvariantCulture);
 
     private static async Task<double> ClickAndWaitAsync(IPage page, string button, string selector, string expected) =>
         await page.EvaluateAsync<double>(ClickAndWaitScript, new object[] { button, selector, expected, 30_000 });
@@ -193,6 +229,12 @@ public sealed class BrowserSessions : IAsyncDisposable
         await Task.WhenAny(Task.WhenAll(_sessions), Task.Delay(TimeSpan.FromSeconds(30)));
         await _browser.CloseAsync();
         _playwright.Dispose();
+    }
+
+    /// <summary>What a session was doing, for the error it reports.</summary>
+    private sealed class Place
+    {
+        public string Doing { get; set; } = "opening the data entry page";
     }
 
     private sealed class Figures(Dictionary<int, double> cpuBefore)
