@@ -40,11 +40,8 @@ public sealed class PackIdCaseConflicts(IDbContextFactory<MesDbContext> contexts
             await db.IssuedLabels.Where(l => l.PackId == storedId).ExecuteUpdateAsync(u => u.SetProperty(l => l.PackId, canonical), ct);
             pack.PackId = canonical;
             pack.UpdatedUtc = time.GetUtcNow().UtcDateTime;
-            db.AuditLog.Add(new AuditEntry
-            {
-                AtUtc = pack.UpdatedUtc, PackId = canonical, Action = "Rename", Field = "Pack ID", OldValue = storedId, NewValue = canonical,
-                User = actor.User, UserLogin = actor.Login, Client = actor.Client, Reason = "Pack IDs that differ only in case",
-            });
+            db.AuditLog.Add(actor.Audit(pack.UpdatedUtc, canonical, "Rename", "Pack ID", oldValue: storedId, newValue: canonical,
+                reason: "Pack IDs that differ only in case"));
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
             log.LogWarning("Pack {OldId} renamed to {PackId} by {User}", storedId, canonical, actor.Login);

@@ -108,12 +108,8 @@ public static class BackupsFeature
             // A copy of the whole database leaves the server: the audit log says who took it.
             await using (var db = await contexts.CreateDbContextAsync(ct))
             {
-                db.AuditLog.Add(new AuditEntry
-                {
-                    AtUtc = time.GetUtcNow().UtcDateTime, PackId = "", Action = "Download", Field = "Backup", NewValue = entry.Name,
-                    User = Identity.PersonClaims.FullName(http.User), UserLogin = Identity.PersonClaims.Login(http.User),
-                    Client = http.Connection.RemoteIpAddress?.ToString(),
-                });
+                db.AuditLog.Add(Identity.PersonClaims.ToActor(http.User, http.Connection.RemoteIpAddress?.ToString())
+                    .Audit(time.GetUtcNow().UtcDateTime, "", "Download", "Backup", newValue: entry.Name));
                 await db.SaveChangesAsync(ct);
             }
             return Results.File(entry.FilePath, "application/vnd.sqlite3", entry.Name, enableRangeProcessing: true);

@@ -88,12 +88,8 @@ public sealed class CellImporter(IDbContextFactory<MesDbContext> contexts, TimeP
             var result = await ApplyAsync(db, file, fileName, write: true, token);
             var now = time.GetUtcNow().UtcDateTime;
             await SaveMappingAsync(db, file.Columns, actor, now, token);
-            db.AuditLog.Add(new AuditEntry
-            {
-                AtUtc = now, PackId = "", Action = AuditAction, Field = "cells",
-                NewValue = $"{Truncate(fileName, 200)}: {file.Rows.Count} rows; {result.Added} new, {result.Updated} updated, {result.Unchanged} unchanged",
-                User = actor.User, UserLogin = actor.Login, Client = actor.Client,
-            });
+            db.AuditLog.Add(actor.Audit(now, "", AuditAction, "cells",
+                newValue: $"{Truncate(fileName, 200)}: {file.Rows.Count} rows; {result.Added} new, {result.Updated} updated, {result.Unchanged} unchanged"));
             db.ChangeTracker.DetectChanges();
             await db.SaveChangesAsync(token);
             await transaction.CommitAsync(token);

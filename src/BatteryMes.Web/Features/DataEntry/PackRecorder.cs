@@ -14,6 +14,27 @@ public sealed record Actor(string? User, string? Client, string? Login = null, I
     public bool MaySignOff => Roles is not null && RoleRules.Allows(Roles, Capability.SignOff);
 
     public static readonly Actor System = new("system", null);
+
+    /// <summary>A row of the audit log written by this person: their name, login and client address, and every text
+    /// cut to its column's length, so an over-long value is kept in part rather than refused by the database.</summary>
+    public AuditEntry Audit(DateTime at, string packId, string action, string field, int? stage = null, string? checkCode = null,
+        string? oldValue = null, string? newValue = null, string? reason = null) => new()
+    {
+        AtUtc = at,
+        PackId = packId,
+        StageNumber = stage,
+        CheckCode = checkCode,
+        Action = action,
+        Field = Cut(field, 64)!,
+        OldValue = Cut(oldValue, 2000),
+        NewValue = Cut(newValue, 2000),
+        User = Cut(User, 100),
+        UserLogin = Cut(Login, 64),
+        Client = Cut(Client, 100),
+        Reason = Cut(reason, 500),
+    };
+
+    private static string? Cut(string? s, int max) => s is null || s.Length <= max ? s : s[..max];
 }
 
 /// <summary>One check's input in a save. A null result or value means "not given: leave the stored value alone",
@@ -166,7 +187,7 @@ public sealed class PackRecorder(
             Status = PackStatus.NotStarted,
             CurrentStage = route.FirstStage.Number,
         });
-        db.AuditLog.Add(Audit(now, packId, null, null, "Create", "Pack", null, packId, actor, null));
+        db.AuditLog.Add(actor.Audit(now, packId, "Create", "Pack", newValue: packId));
         try
         {
             await db.SaveChangesAsync(ct);
@@ -266,7 +287,7 @@ public sealed class PackRecorder(
                     conflicts.Add(new FieldConflict(code, field, wanted, stored));
                     return false;
                 }
-                changes.Add(Audit(now, pack.PackId, stage.Number, code, "Save", field, stored, wanted, actor, null));
+                changes.Add(actor.Audit(now, pack.PackId, "Save", field, stage: stage.Number, checkCode: code, oldValue: stored, newValue: wanted));
                 return true;
             }
 
@@ -335,7 +356,7 @@ public sealed class PackRecorder(
             var technician = Truncate(Clean(actor.User), MaxTextLength);
             if (technician is not null && technician != record.Technician)
             {
-                changes.Add(Audit(now, pack.PackId, stage.Number, null, "Save", "Technician", record.Technician, technician, actor, null));
+                changes.Add(actor.Audit(now, pack.PackId, "Save", "Technician", stage: stage.Number, oldValue: record.Technician, newValue: technician));
                 record.Technician = technician;
             }
 
@@ -402,10 +423,9 @@ public sealed class PackRecorder(
             record.SignedOffBy = actor.Login;
             record.SignOffMeaning = SignOffMeaning;
             Restate(pack, record, stage, now);
-            db.AuditLog.Add(Audit(now, pack.PackId, stage.Number, null, "Complete", "End date", null, now.ToString("O"), actor, null));
-            db.AuditLog.Add(Audit(now, pack.PackId, stage.Number, null, "Complete", "QC inspector", previousInspector, record.QcInspector, actor, null));
-            db.AuditLog.Add(Audit(now, pack.PackId, stage.Number, null, "Complete", "Signature", null,
-                $"{SignOffMeaning}: {SignOffStatement(pack.PackId, stage)}", actor, null));
+            db.AuditLog.Add(actor.Audit(now, pack.PackId, "Complete", "End date", stage: stage.Number, newValue: now.ToString("O")));
+            db.AuditLog.Add(actor.Audit(now, pack.PackId, "Complete", "QC inspector", stage: stage.Number, oldValue: previousInspector, newValue: record.QcInspector));
+            db.AuditLog.Add(actor.Audit(now, pack.PackId, "Complete", "Signature", stage: stage.Number, newValue: $"{SignOffMeaning}: {SignOffStatement(pack.PackId, stage)}"));
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
             return RecordingResult.Done(ToView(pack.PackId, stage, record), $"Stage {stage.Number} ({stage.Name}) completed.");
@@ -442,7 +462,7 @@ public sealed class PackRecorder(
             record.UpdatedUtc = now;
             record.Version++;
             Restate(pack, record, stage, now);
-            db.AuditLog.Add(Audit(now, pack.PackId, stage.Number, null, "Reopen", "End date", old, null, actor, Clean(reason)));
+            db.AuditLog.Add(actor.Audit(now, pack.PackId, "Reopen", "End date", stage: stage.Number, oldValue: old, reason: Clean(reason)));
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
             return RecordingResult.Done(ToView(pack.PackId, stage, record), $"Stage {stage.Number} ({stage.Name}) reopened for correction.");
@@ -608,22 +628,6 @@ public sealed class PackRecorder(
         await using var db = await contexts.CreateDbContextAsync(ct);
         return await db.Packs.AnyAsync(p => p.PackId == packId, ct);
     }
-
-    private static AuditEntry Audit(DateTime at, string packId, int? stage, string? code, string action, string field, string? oldValue, string? newValue, Actor actor, string? reason) => new()
-    {
-        AtUtc = at,
-        PackId = packId,
-        StageNumber = stage,
-        CheckCode = code,
-        Action = action,
-        Field = field,
-        OldValue = Truncate(oldValue, 2000),
-        NewValue = Truncate(newValue, 2000),
-        User = Truncate(actor.User, 100),
-        UserLogin = Truncate(actor.Login, 64),
-        Client = Truncate(actor.Client, 100),
-        Reason = Truncate(reason, 500),
-    };
 
     private static string? Clean(string? s)
     {

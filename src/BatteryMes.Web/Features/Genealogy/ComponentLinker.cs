@@ -263,20 +263,9 @@ public sealed class ComponentLinker(IDbContextFactory<MesDbContext> contexts, Pa
     private static ScanResult NotPermitted(Capability capability) =>
         new(ScanOutcome.NotPermitted, $"This needs the {RoleRules.Describe(capability)} role.");
 
-    private static AuditEntry Audit(DateTime at, string packId, int? stage, string what, string field, string? oldValue, string? newValue, Actor actor, string? reason) => new()
-    {
-        AtUtc = at,
-        PackId = packId,
-        StageNumber = stage,
-        Action = AuditAction,
-        Field = Truncate($"{field} {what.ToLowerInvariant()}", 64)!,
-        OldValue = oldValue,
-        NewValue = newValue,
-        User = Truncate(actor.User, 100),
-        UserLogin = Truncate(actor.Login, 64),
-        Client = Truncate(actor.Client, 100),
-        Reason = Truncate(reason, 500),
-    };
+    /// <summary>A row of the audit log under the action "Component": the field names the place and what happened to it.</summary>
+    private static AuditEntry Audit(DateTime at, string packId, int? stage, string what, string field, string? oldValue, string? newValue, Actor actor, string? reason) =>
+        actor.Audit(at, packId, AuditAction, $"{field} {what.ToLowerInvariant()}", stage: stage, oldValue: oldValue, newValue: newValue, reason: reason);
 
     /// <summary>Whole microseconds: PostgreSQL keeps no finer time.</summary>
     private DateTime Now()

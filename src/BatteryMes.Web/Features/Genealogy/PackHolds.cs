@@ -86,17 +86,6 @@ public sealed class PackHolds(IDbContextFactory<MesDbContext> contexts, TraceQue
         return packs.Select(trace.Summary).ToList();
     }
 
-    private static AuditEntry Audit(DateTime at, string packId, string what, string? oldValue, string? newValue, Actor actor, string? reason = null) => new()
-    {
-        AtUtc = at,
-        PackId = packId,
-        Action = what == "Hold" ? AuditAction : "Release",
-        Field = "Hold",
-        OldValue = oldValue,
-        NewValue = newValue,
-        User = actor.User,
-        UserLogin = actor.Login,
-        Client = actor.Client,
-        Reason = reason ?? newValue,
-    };
+    private static AuditEntry Audit(DateTime at, string packId, string what, string? oldValue, string? newValue, Actor actor, string? reason = null) =>
+        actor.Audit(at, packId, what == "Hold" ? AuditAction : "Release", "Hold", oldValue: oldValue, newValue: newValue, reason: reason ?? newValue);
 }
